@@ -1,0 +1,76 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { stringify } from "yaml";
+import { exampleInput, REPO_ROOT } from "./support/fixtures";
+
+const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+
+/** Runs the app the way `cdktf synth` does: main.ts with CDKTF_OUTDIR naming the output. */
+function runApp(env: Record<string, string>) {
+  return spawnSync(TSX, ["main.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env },
+    encoding: "utf8",
+  });
+}
+
+function filesUnder(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current)) {
+      const path = join(current, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(dir, path), readFileSync(path));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+describe("main.ts", () => {
+  it("synthesizes the example byte-identically twice, with no absolute path in the output", () => {
+    const first = join(mkdtempSync(join(tmpdir(), "synth-a-")), "out");
+    const second = join(mkdtempSync(join(tmpdir(), "synth-b-")), "out");
+    for (const outdir of [first, second]) {
+      const result = runApp({ CDKTF_OUTDIR: outdir });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    }
+    const a = filesUnder(first);
+    const b = filesUnder(second);
+    expect([...a.keys()].sort()).toEqual(expect.arrayContaining(["stacks/prod1/cdk.tf.json", "manifest.json"]));
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [path, content] of a) {
+      expect({ path, same: content.equals(b.get(path) as Buffer) }).toEqual({ path, same: true });
+      const text = content.toString("utf8");
+      for (const absolute of [first, REPO_ROOT, tmpdir()]) expect(text).not.toContain(absolute);
+    }
+  });
+
+  it("exits non-zero on a bad configuration, lists the problems and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bad-config-"));
+    const input = exampleInput();
+    input.datacenters[1].servers.count = 2;
+    input.datacenters[2].primary = true;
+    writeFileSync(join(dir, "federation.yaml"), stringify(input));
+    const outdir = join(dir, "out");
+
+    const result = runApp({ CDKTF_OUTDIR: outdir, FEDERATION_CONFIG: join(dir, "federation.yaml") });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/datacenters\[1\]\.servers\.count: must be odd/);
+    expect(result.stderr).toMatch(/datacenters\[2\]\.primary: a second primary/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(existsSync(outdir)).toBe(false);
+  });
+
+  it("exits non-zero when the configuration file is missing", () => {
+    const outdir = join(mkdtempSync(join(tmpdir(), "missing-config-")), "out");
+    const result = runApp({ CDKTF_OUTDIR: outdir, FEDERATION_CONFIG: "/nonexistent/federation.yaml" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/cannot read \/nonexistent\/federation\.yaml: file not found/);
+    expect(existsSync(outdir)).toBe(false);
+  });
+});

@@ -1,0 +1,293 @@
+import { z, type core } from "zod";
+import { envoyCompatibilityProblem } from "./compatibility";
+import { cidrsOverlap, Ipv4Cidr, parseIpv4Cidr } from "./ipv4";
+
+/**
+ * The federation configuration: one YAML document describing every datacenter. This schema is the
+ * single source of truth for validation, for the TypeScript model and for the published JSON Schema.
+ */
+
+/** Rollout stages in the order a federation moves through them. */
+export const ROLLOUT_STAGES = ["cluster", "acl", "mesh", "enforced"] as const;
+export type RolloutStage = (typeof ROLLOUT_STAGES)[number];
+
+/** Offsets inside a datacenter's network; DHCP hands out addresses from DHCP_POOL_START_OFFSET up. */
+export const ADDRESS_PLAN = {
+  routerOffset: 1,
+  firstServerOffset: 10,
+  firstGatewayOffset: 30,
+  dhcpPoolStartOffset: 64,
+  maxServers: 9,
+  maxGateways: 8,
+  /** /25 is the smallest network that holds the fixed addresses and a DHCP pool. */
+  longestPrefix: 25,
+  shortestPrefix: 16,
+} as const;
+
+// Consul accepts [a-z0-9_-]; '_' is dropped because datacenter names become DNS names in certificate
+// SANs (server.<dc>.<domain>) and Terraform stack names, where it is not valid.
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const SEMVER = /^\d+\.\d+\.\d+$/;
+// Interface names as the Linux kernel accepts them (IFNAMSIZ - 1 characters, no '/' or spaces).
+const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+const SSH_PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+/** An object that rejects unknown keys, naming the allowed ones and the closest match. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== "unrecognized_keys") return undefined;
+      const keys = issue.keys;
+      const hints = keys.map((key) => {
+        const closest = allowed
+          .map((candidate) => ({ candidate, distance: levenshtein(key.toLowerCase(), candidate.toLowerCase()) }))
+          .sort((x, y) => x.distance - y.distance)[0];
+        return closest && closest.distance <= 2 ? `"${key}" (did you mean "${closest.candidate}"?)` : `"${key}"`;
+      });
+      return `unknown key ${hints.join(", ")} (allowed keys: ${allowed.join(", ")})`;
+    },
+  });
+}
+
+const cidr = z.string().superRefine((value, ctx) => {
+  const parsed = parseIpv4Cidr(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
+});
+
+const nonEmpty = (what: string) => z.string().min(1, { error: `must not be empty (give the ${what})` });
+
+const version = (what: string, example: string) =>
+  z.string().regex(SEMVER, { error: `must be a full ${what} release version such as ${example}` });
+
+const consulSchema = strictObject({
+  version: version("Consul", "1.21.5").describe("Consul release installed on every node, e.g. 1.21.5."),
+  domain: z
+    .string()
+    .regex(DNS_LABEL, { error: "must be a single DNS label such as consul" })
+    .default("consul")
+    .describe("Consul's DNS domain (default consul)."),
+});
+
+const envoySchema = strictObject({
+  version: version("Envoy", "1.34.7").describe(
+    "Envoy release run by the mesh gateways; must be supported by the Consul release.",
+  ),
+});
+
+const accessSchema = strictObject({
+  adminCidrs: z
+    .array(cidr)
+    .min(1, { error: "must list at least one CIDR (the operators' addresses, e.g. 203.0.113.0/24)" })
+    .describe("CIDRs allowed to reach SSH (22) and the Consul HTTPS API (8501) of every node."),
+  monitoringCidrs: z
+    .array(cidr)
+    .default([])
+    .describe("CIDRs allowed to scrape Envoy's Prometheus endpoint (9102) on the gateways."),
+});
+
+const sshSchema = strictObject({
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name such as ubuntu" })
+    .default("ubuntu")
+    .describe("The image's login user, used by operators and by the provisioners that deliver settings."),
+  publicKey: z
+    .string()
+    .regex(SSH_PUBLIC_KEY, { error: "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)" })
+    .describe("OpenSSH public key installed for the login user. Only the public half ever appears here."),
+});
+
+const openstackDefaultsSchema = strictObject({
+  cloud: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Cloud name in clouds.yaml; when absent the provider reads the standard OS_* environment variables."),
+});
+
+const networkSchema = strictObject({
+  cidr: cidr.describe(
+    "IPv4 CIDR of the datacenter's private subnet (/16 to /25). Fixed addresses are derived from it.",
+  ),
+  existing: strictObject({
+    network: nonEmpty("existing network's name").describe("Name of an existing network to attach to."),
+    subnet: nonEmpty("existing subnet's name").describe("Name of the existing subnet whose CIDR is `cidr`."),
+  })
+    .optional()
+    .describe("Attach to an existing network instead of creating network, subnet and router."),
+});
+
+const datacenterOpenstackSchema = strictObject({
+  cloud: z.string().min(1).optional().describe("Overrides openstack.cloud for this datacenter."),
+  region: nonEmpty("OpenStack region, e.g. RegionOne").describe("OpenStack region of this datacenter."),
+  availabilityZone: z.string().min(1).optional().describe("Compute and volume availability zone."),
+  image: nonEmpty("image name, e.g. ubuntu-24.04").describe("Glance image name (an Ubuntu or Debian cloud image)."),
+  flavors: strictObject({
+    server: nonEmpty("flavor name").describe("Flavor of the Consul server VMs."),
+    gateway: nonEmpty("flavor name").describe("Flavor of the mesh-gateway VMs."),
+  }),
+  externalNetwork: nonEmpty("external network's name").describe("External network the router is attached to."),
+  floatingIpPool: z.string().min(1).optional().describe("Floating-IP pool (default: the external network)."),
+  network: networkSchema,
+  interface: z
+    .string()
+    .regex(INTERFACE_NAME, { error: "must be a network interface name such as ens3" })
+    .default("ens3")
+    .describe("Name of the VM's private interface, whose address Consul advertises (default ens3)."),
+  volumeType: z.string().min(1).optional().describe("Cinder volume type of the Consul data volumes."),
+});
+
+const countOf = (what: string, max: number) =>
+  z
+    .number({ error: (issue) => `must be a whole number of ${what}, got ${JSON.stringify(issue.input)}` })
+    .int({ error: `must be a whole number of ${what}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const datacenterSchema = strictObject({
+  name: z
+    .string()
+    .regex(DNS_LABEL, {
+      error: "is not a valid Consul datacenter name (use lowercase letters, digits and '-', e.g. prod1)",
+    })
+    .describe("Consul datacenter name; also names its stacks and nodes."),
+  primary: z.boolean().default(false).describe("Exactly one datacenter is the primary."),
+  servers: strictObject({
+    count: countOf("servers", ADDRESS_PLAN.maxServers)
+      .refine((n) => n > 0, { error: "must be at least 1 (use 3 for a fault-tolerant datacenter)" })
+      .refine((n) => n <= 0 || n % 2 === 1, { error: "must be odd so that Raft keeps a majority (use 3 or 5)" })
+      .describe("Number of Consul servers (odd: 1, 3, 5, ...)."),
+    volumeSize: z.number().int().min(1).default(10).describe("Size in GB of each server's Consul data volume."),
+  }),
+  gateways: strictObject({
+    count: countOf("gateways", ADDRESS_PLAN.maxGateways)
+      .refine((n) => n > 0, {
+        error: "must be at least 1 (a datacenter federates only through its mesh gateways; use 2)",
+      })
+      .describe("Number of mesh gateways (2 or more for redundancy)."),
+  }),
+  openstack: datacenterOpenstackSchema,
+});
+
+const rolloutSchema = strictObject({
+  stage: z
+    .enum(ROLLOUT_STAGES, { error: `must be one of ${ROLLOUT_STAGES.join(", ")}` })
+    .default("enforced")
+    .describe("How far the rollout goes: cluster -> acl -> mesh -> enforced (default enforced)."),
+});
+
+export const federationSchema = strictObject({
+  consul: consulSchema,
+  envoy: envoySchema,
+  access: accessSchema,
+  ssh: sshSchema,
+  openstack: openstackDefaultsSchema.default({}),
+  rollout: rolloutSchema.default({ stage: "enforced" }),
+  datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
+}).superRefine(crossFieldChecks, { when: () => true });
+
+type Ctx = core.$RefinementCtx<unknown>;
+
+/**
+ * Checks that span several fields. They run even when other fields are invalid, so that one run
+ * reports every problem; hence the defensive reads of a value that may not match the schema.
+ */
+function crossFieldChecks(raw: unknown, ctx: Ctx): void {
+  const config = asRecord(raw);
+  const datacenters = Array.isArray(config.datacenters) ? config.datacenters.map(asRecord) : [];
+
+  const primaries = datacenters.flatMap((dc, index) => (dc.primary === true ? [index] : []));
+  if (datacenters.length > 0 && primaries.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["datacenters"],
+      message: "no datacenter is the primary (set primary: true on exactly one)",
+    });
+  }
+  for (const index of primaries.slice(1)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["datacenters", index, "primary"],
+      message: `a second primary (datacenters[${primaries[0]}] is already the primary; set primary: false here)`,
+    });
+  }
+
+  const firstIndexByName = new Map<unknown, number>();
+  datacenters.forEach((dc, index) => {
+    if (typeof dc.name !== "string") return;
+    const first = firstIndexByName.get(dc.name);
+    if (first === undefined) {
+      firstIndexByName.set(dc.name, index);
+    } else {
+      ctx.addIssue({
+        code: "custom",
+        path: ["datacenters", index, "name"],
+        message: `duplicate datacenter name "${dc.name}" (already used by datacenters[${first}]; give each datacenter its own name)`,
+      });
+    }
+  });
+
+  const networks: { index: number; cidr: Ipv4Cidr; text: string }[] = [];
+  datacenters.forEach((dc, index) => {
+    const text = asRecord(asRecord(dc.openstack).network).cidr;
+    if (typeof text !== "string") return;
+    const parsed = parseIpv4Cidr(text);
+    if (!parsed.ok) return;
+    const path = ["datacenters", index, "openstack", "network", "cidr"];
+    const { prefixLength } = parsed.cidr;
+    if (prefixLength < ADDRESS_PLAN.shortestPrefix || prefixLength > ADDRESS_PLAN.longestPrefix) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `a /${prefixLength} network does not fit the address plan (use a /${ADDRESS_PLAN.shortestPrefix} to /${ADDRESS_PLAN.longestPrefix} network)`,
+      });
+    }
+    for (const other of networks) {
+      if (cidrsOverlap(other.cidr, parsed.cidr)) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${text} overlaps ${other.text} of datacenters[${other.index}] (give each datacenter its own range)`,
+        });
+      }
+    }
+    networks.push({ index, cidr: parsed.cidr, text });
+  });
+
+  const consulVersion = asRecord(config.consul).version;
+  const envoyVersion = asRecord(config.envoy).version;
+  if (
+    typeof consulVersion === "string" &&
+    SEMVER.test(consulVersion) &&
+    typeof envoyVersion === "string" &&
+    SEMVER.test(envoyVersion)
+  ) {
+    const problem = envoyCompatibilityProblem(consulVersion, envoyVersion);
+    if (problem) ctx.addIssue({ code: "custom", path: ["envoy", "version"], message: problem });
+  }
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The configuration as written (before defaults). */
+export type FederationConfigInput = z.input<typeof federationSchema>;
+/** The validated configuration with every default applied. */
+export type FederationConfig = z.output<typeof federationSchema>;
+export type DatacenterConfig = FederationConfig["datacenters"][number];
