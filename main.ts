@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { ConfigError, configPathFromEnvironment, loadFederationConfig } from "./config/load";
 import { buildFederation } from "./stacks/federation";
+import { writeReviewableFiles } from "./stacks/reviewable-output";
 
 /**
  * Entry point of `cdktf synth|diff|deploy`. The configuration is validated completely before the App
@@ -21,6 +22,7 @@ function main(): void {
   const app = new App();
   buildFederation(app, federation);
   app.synth();
+  writeReviewableFiles(app, app.outdir);
 }
 
 main();

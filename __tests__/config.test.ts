@@ -33,7 +33,7 @@ describe("the bundled example", () => {
   it("gets the documented defaults", () => {
     const config = validateFederationConfig({
       ...exampleInput(),
-      consul: { version: "1.21.5" },
+      consul: { version: "1.22.4" },
       rollout: undefined,
       datacenters: exampleInput().datacenters.map((dc) => ({
         ...dc,
@@ -126,8 +126,13 @@ describe("bad input is rejected with the field path and the fix", () => {
     ],
     [
       "an Envoy release the Consul release does not support",
-      (c) => (c.envoy.version = "1.29.0"),
-      /^envoy\.version: Envoy 1\.29\.0 is not supported by Consul 1\.21\.\d+ \(use Envoy 1\.34\.x, 1\.33\.x/,
+      (c) => (c.envoy.version = "1.29"),
+      /^envoy\.version: Envoy 1\.29 is not supported by Consul 1\.22\.\d+ \(use Envoy 1\.35\.x, 1\.34\.x/,
+    ],
+    [
+      "an unquoted Envoy release line, which YAML reads as a number",
+      (c) => (c.envoy.version = 1.35 as never),
+      /^envoy\.version: must be quoted text such as "1\.35"/,
     ],
     [
       "an unknown rollout stage",

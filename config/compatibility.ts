@@ -4,9 +4,7 @@
  * rejected at load time: a mismatched Envoy fails only when the gateway starts, on every node at once.
  */
 export const SUPPORTED_ENVOY_BY_CONSUL_MINOR: Readonly<Record<string, readonly string[]>> = {
-  "1.18": ["1.28", "1.27", "1.26", "1.25"],
-  "1.19": ["1.29", "1.28", "1.27", "1.26"],
-  "1.20": ["1.32", "1.31", "1.30", "1.29"],
+  "1.20": ["1.33", "1.32", "1.31", "1.30"],
   "1.21": ["1.34", "1.33", "1.32", "1.31"],
   "1.22": ["1.35", "1.34", "1.33", "1.32"],
 };

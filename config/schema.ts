@@ -28,6 +28,7 @@ export const ADDRESS_PLAN = {
 // SANs (server.<dc>.<domain>) and Terraform stack names, where it is not valid.
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
+const ENVOY_VERSION = /^\d+\.\d+(\.\d+)?$/;
 // Interface names as the Linux kernel accepts them (IFNAMSIZ - 1 characters, no '/' or spaces).
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const SSH_PUBLIC_KEY =
@@ -76,7 +77,7 @@ const version = (what: string, example: string) =>
   z.string().regex(SEMVER, { error: `must be a full ${what} release version such as ${example}` });
 
 const consulSchema = strictObject({
-  version: version("Consul", "1.21.5").describe("Consul release installed on every node, e.g. 1.21.5."),
+  version: version("Consul", "1.22.4").describe("Consul release installed on every node, e.g. 1.22.4."),
   domain: z
     .string()
     .regex(DNS_LABEL, { error: "must be a single DNS label such as consul" })
@@ -85,9 +86,12 @@ const consulSchema = strictObject({
 });
 
 const envoySchema = strictObject({
-  version: version("Envoy", "1.34.7").describe(
-    "Envoy release run by the mesh gateways; must be supported by the Consul release.",
-  ),
+  version: z
+    .string({ error: 'must be quoted text such as "1.35" (YAML reads an unquoted 1.35 as a number)' })
+    .regex(ENVOY_VERSION, { error: "must be an Envoy release line such as 1.35 (or an exact release such as 1.35.6)" })
+    .describe(
+      "Envoy release line (1.35) or exact release (1.35.6) of the mesh gateways; must be supported by the Consul release.",
+    ),
 });
 
 const accessSchema = strictObject({
@@ -99,6 +103,48 @@ const accessSchema = strictObject({
     .array(cidr)
     .default([])
     .describe("CIDRs allowed to scrape Envoy's Prometheus endpoint (9102) on the gateways."),
+  wanCidrs: z
+    .array(cidr)
+    .min(1, { error: "must list at least one CIDR (0.0.0.0/0 when other datacenters' addresses are not fixed)" })
+    .default(["0.0.0.0/0"])
+    .describe(
+      "Where other datacenters reach the mesh gateways' 8443 from (their egress addresses); mTLS protects the port.",
+    ),
+});
+
+const FINGERPRINT = /^[0-9A-F]{40}$/;
+
+const repositorySchema = (name: string, url: string, fingerprint: string, suite?: string) =>
+  strictObject({
+    url: z.url({ error: "must be an https:// URL" }).default(url).describe(`Base URL of ${name}'s apt repository.`),
+    suite: z
+      .string()
+      .regex(/^[a-z0-9$][A-Za-z0-9_$-]*$/, { error: "must be an apt suite such as jammy (or $RELEASE)" })
+      .default(suite ?? "$RELEASE")
+      .describe("apt suite; $RELEASE is the image's codename."),
+    keyFingerprint: z
+      .string()
+      .regex(FINGERPRINT, { error: "must be a 40-digit uppercase hexadecimal OpenPGP fingerprint" })
+      .default(fingerprint)
+      .describe(`Fingerprint of ${name}'s signing key (verify it with gpg --show-keys).`),
+    keyserver: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, { error: "must be a keyserver host name such as keyserver.ubuntu.com" })
+      .default("keyserver.ubuntu.com")
+      .describe("Keyserver the signing key is fetched from at first boot."),
+  });
+
+// Fingerprints: HashiCorp's signing key since its September 2026 rotation, and Envoy's apt key. Both
+// are configurable because a rotation must not need a release of this project.
+const packagesSchema = strictObject({
+  hashicorp: repositorySchema(
+    "HashiCorp",
+    "https://apt.releases.hashicorp.com",
+    "D55C0D1AC78A8D8126CB631CFC9CA96ACA026560",
+  ).prefault({}),
+  envoy: repositorySchema("Envoy", "https://apt.envoyproxy.io", "0AFCE836BA4D1D35763C8523D8CDC3750181F31F", "jammy")
+    .prefault({})
+    .describe("Envoy's repository publishes few suites (jammy, bookworm); its static builds run on newer releases."),
 });
 
 const sshSchema = strictObject({
@@ -197,6 +243,7 @@ export const federationSchema = strictObject({
   access: accessSchema,
   ssh: sshSchema,
   openstack: openstackDefaultsSchema.default({}),
+  packages: packagesSchema.prefault({}).describe("apt repositories of Consul and Envoy."),
   rollout: rolloutSchema.default({ stage: "enforced" }),
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
@@ -275,7 +322,7 @@ function crossFieldChecks(raw: unknown, ctx: Ctx): void {
     typeof consulVersion === "string" &&
     SEMVER.test(consulVersion) &&
     typeof envoyVersion === "string" &&
-    SEMVER.test(envoyVersion)
+    ENVOY_VERSION.test(envoyVersion)
   ) {
     const problem = envoyCompatibilityProblem(consulVersion, envoyVersion);
     if (problem) ctx.addIssue({ code: "custom", path: ["envoy", "version"], message: problem });

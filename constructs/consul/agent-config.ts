@@ -1,0 +1,199 @@
+/**
+ * The Consul agent configuration as a typed object, rendered to JSON. Field names are Consul's own
+ * (snake_case) so that the rendered file reads like Consul's documentation.
+ */
+
+export interface ConsulTlsSettings {
+  readonly ca_file: string;
+  readonly cert_file?: string;
+  readonly key_file?: string;
+  readonly verify_incoming?: boolean;
+  readonly verify_outgoing?: boolean;
+  readonly verify_server_hostname?: boolean;
+  readonly use_auto_cert?: boolean;
+}
+
+export interface ConsulAclTokens {
+  readonly initial_management?: string;
+  readonly agent?: string;
+  readonly replication?: string;
+  readonly dns?: string;
+  readonly default?: string;
+}
+
+export interface ConsulAclSettings {
+  readonly enabled: boolean;
+  readonly default_policy: "allow" | "deny";
+  readonly down_policy: "allow" | "deny" | "extend-cache" | "async-cache";
+  readonly enable_token_persistence: boolean;
+  readonly enable_token_replication?: boolean;
+  readonly tokens?: ConsulAclTokens;
+}
+
+export interface ConsulAgentConfig {
+  readonly datacenter: string;
+  readonly primary_datacenter: string;
+  readonly node_name: string;
+  readonly domain: string;
+  readonly data_dir: string;
+  readonly log_level: string;
+  readonly server: boolean;
+  readonly bootstrap_expect?: number;
+  readonly bind_addr: string;
+  readonly advertise_addr: string;
+  readonly advertise_addr_wan: string;
+  readonly translate_wan_addrs: boolean;
+  readonly client_addr: string;
+  readonly retry_join: readonly string[];
+  readonly encrypt: string;
+  readonly encrypt_verify_incoming: boolean;
+  readonly encrypt_verify_outgoing: boolean;
+  readonly leave_on_terminate?: boolean;
+  readonly tls: {
+    readonly defaults: ConsulTlsSettings;
+    readonly internal_rpc: { readonly verify_incoming?: boolean; readonly verify_server_hostname: boolean };
+    readonly https: { readonly verify_incoming: boolean };
+    readonly grpc: { readonly verify_incoming: boolean; readonly use_auto_cert?: boolean };
+  };
+  readonly auto_encrypt: { readonly allow_tls?: boolean; readonly tls?: boolean };
+  readonly ports: {
+    readonly http: number;
+    readonly https: number;
+    readonly grpc: number;
+    readonly grpc_tls: number;
+    readonly dns: number;
+  };
+  readonly ui_config: { readonly enabled: boolean };
+  readonly performance?: { readonly raft_multiplier: number };
+  readonly telemetry?: { readonly prometheus_retention_time: string; readonly disable_hostname: boolean };
+  readonly connect?: { readonly enabled: boolean; readonly enable_mesh_gateway_wan_federation?: boolean };
+  readonly primary_gateways?: readonly string[];
+  readonly acl?: ConsulAclSettings;
+}
+
+/** Where files land on every node; the systemd units and the apply script use the same paths. */
+export const NODE_PATHS = {
+  configDir: "/etc/consul.d",
+  agentConfig: "/etc/consul.d/consul.json",
+  tlsDir: "/etc/consul.d/tls",
+  caFile: "/etc/consul.d/tls/ca.pem",
+  certFile: "/etc/consul.d/tls/server.pem",
+  keyFile: "/etc/consul.d/tls/server-key.pem",
+  gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
+  dataDir: "/opt/consul",
+} as const;
+
+export const CONSUL_PORTS = { https: 8501, grpcTls: 8503, dns: 8600, meshGateway: 8443 } as const;
+
+export interface CommonAgentInput {
+  readonly datacenter: string;
+  readonly primaryDatacenter: string;
+  readonly nodeName: string;
+  readonly domain: string;
+  /** Interface whose address is advertised inside the datacenter (NAT: the private side). */
+  readonly interfaceName: string;
+  /** The floating IP: what other datacenters reach (NAT: the public side). */
+  readonly wanAddress: string;
+  /** Fixed addresses of the datacenter's servers. */
+  readonly retryJoin: readonly string[];
+  /** Gossip encryption key (base64, 32 bytes): a secret. */
+  readonly gossipKey: string;
+  readonly logLevel?: string;
+  readonly connect: boolean;
+  readonly acl?: ConsulAclSettings;
+}
+
+/**
+ * A go-sockaddr template that Consul evaluates at start: the address of the private interface. The
+ * floating IP is not on any interface (1:1 NAT), so it is advertised separately as the WAN address.
+ */
+export function interfaceAddressTemplate(interfaceName: string): string {
+  return `{{ GetInterfaceIP "${interfaceName}" }}`;
+}
+
+function commonSettings(input: CommonAgentInput) {
+  return {
+    datacenter: input.datacenter,
+    primary_datacenter: input.primaryDatacenter,
+    node_name: input.nodeName,
+    domain: input.domain,
+    data_dir: NODE_PATHS.dataDir,
+    log_level: input.logLevel ?? "INFO",
+    bind_addr: "0.0.0.0",
+    advertise_addr: interfaceAddressTemplate(input.interfaceName),
+    advertise_addr_wan: input.wanAddress,
+    translate_wan_addrs: true,
+    client_addr: "127.0.0.1",
+    retry_join: [...input.retryJoin],
+    encrypt: input.gossipKey,
+    encrypt_verify_incoming: true,
+    encrypt_verify_outgoing: true,
+    ports: { http: -1, https: CONSUL_PORTS.https, grpc: -1, grpc_tls: CONSUL_PORTS.grpcTls, dns: CONSUL_PORTS.dns },
+    ui_config: { enabled: true },
+  };
+}
+
+export interface ServerAgentInput extends CommonAgentInput {
+  readonly serverCount: number;
+  /** Secondaries only: the primary's gateways, `<floating ip>:8443`. */
+  readonly primaryGateways?: readonly string[];
+}
+
+export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
+  return {
+    ...commonSettings(input),
+    // Servers answer the API and DNS for operators and the local gateways, so they listen on all
+    // interfaces; the security groups decide who reaches them.
+    client_addr: "0.0.0.0",
+    server: true,
+    bootstrap_expect: input.serverCount,
+    tls: {
+      defaults: {
+        ca_file: NODE_PATHS.caFile,
+        cert_file: NODE_PATHS.certFile,
+        key_file: NODE_PATHS.keyFile,
+        verify_incoming: true,
+        verify_outgoing: true,
+      },
+      internal_rpc: { verify_incoming: true, verify_server_hostname: true },
+      // The API is protected by ACL tokens and reachable from admin CIDRs only; clients present no certificate.
+      https: { verify_incoming: false },
+      grpc: { verify_incoming: false },
+    },
+    auto_encrypt: { allow_tls: true },
+    ...(input.connect
+      ? {
+          connect: { enabled: true, enable_mesh_gateway_wan_federation: true },
+          ...(input.primaryGateways ? { primary_gateways: [...input.primaryGateways] } : {}),
+        }
+      : {}),
+    ...(input.acl ? { acl: input.acl } : {}),
+  };
+}
+
+export function gatewayAgentConfig(input: CommonAgentInput): ConsulAgentConfig {
+  return {
+    ...commonSettings(input),
+    server: false,
+    leave_on_terminate: true,
+    tls: {
+      defaults: { ca_file: NODE_PATHS.caFile, verify_incoming: false, verify_outgoing: true },
+      internal_rpc: { verify_server_hostname: true },
+      https: { verify_incoming: false },
+      // Envoy reaches its agent over gRPC TLS with the certificate that auto_encrypt obtained.
+      grpc: { verify_incoming: false, use_auto_cert: true },
+    },
+    auto_encrypt: { tls: true },
+    ...(input.connect ? { connect: { enabled: true } } : {}),
+    ...(input.acl ? { acl: input.acl } : {}),
+  };
+}
+
+/** Every dotted key path of a rendered configuration (for checking against Consul's accepted keys). */
+export function configKeyPaths(value: unknown, prefix = ""): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return [path, ...configKeyPaths(child, path)];
+  });
+}

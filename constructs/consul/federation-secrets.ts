@@ -1,0 +1,24 @@
+import { Bytes } from "@cdktf/provider-random/lib/bytes";
+import { Construct } from "constructs";
+import { CertificateAuthority, CertificateAuthorityProps } from "../tls/certificate-authority";
+
+export interface FederationSecretsProps {
+  /** The federation CA. @default CertificateAuthority defaults */
+  readonly ca?: CertificateAuthorityProps;
+}
+
+/**
+ * What every datacenter of a federation shares: the CA that signs all server certificates and the
+ * gossip encryption key. Made once (in the primary's stack) and referenced by every other stack.
+ */
+export class FederationSecrets extends Construct {
+  readonly ca: CertificateAuthority;
+  /** Base64 of 32 random bytes, as `consul keygen` makes; sensitive in Terraform. */
+  readonly gossipKey: string;
+
+  constructor(scope: Construct, id: string, props: FederationSecretsProps = {}) {
+    super(scope, id);
+    this.ca = new CertificateAuthority(this, "ca", props.ca);
+    this.gossipKey = new Bytes(this, "gossip-key", { length: 32 }).base64;
+  }
+}

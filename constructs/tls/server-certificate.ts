@@ -1,0 +1,116 @@
+import { CertRequest } from "@cdktf/provider-tls/lib/cert-request";
+import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
+import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { DNS_NAME, NODE_NAME, PropsValidator } from "../validation";
+import type { CertificateSigner } from "./certificate-authority";
+
+export interface ServerSanInput {
+  readonly nodeName: string;
+  readonly datacenter: string;
+  readonly domain: string;
+  /** Addresses the server is reached at: its private address and its floating IP (may be tokens). */
+  readonly ipAddresses: readonly string[];
+}
+
+export interface SubjectAlternativeNames {
+  readonly dnsNames: string[];
+  readonly ipAddresses: string[];
+}
+
+/**
+ * The SANs a Consul server certificate needs. `server.<dc>.<domain>` satisfies
+ * verify_server_hostname; `<node>.server.<dc>.<domain>` is how servers of other datacenters dial it
+ * through mesh gateways (without it, WAN federation fails its TLS handshake).
+ */
+export function serverCertificateSans(input: ServerSanInput): SubjectAlternativeNames {
+  const { nodeName, datacenter, domain } = input;
+  return {
+    dnsNames: [
+      `server.${datacenter}.${domain}`,
+      `${nodeName}.server.${datacenter}.${domain}`,
+      `consul.service.${domain}`,
+      "consul",
+      "consul.local",
+      "localhost",
+      nodeName,
+    ],
+    ipAddresses: ["127.0.0.1", ...input.ipAddresses],
+  };
+}
+
+export interface ServerCertificateProps {
+  /** The CA that signs the certificate. */
+  readonly ca: CertificateSigner;
+  /** Consul node name of the server: short, lowercase, no dots. */
+  readonly nodeName: string;
+  /** Consul datacenter of the server. */
+  readonly datacenter: string;
+  /** Consul domain. @default "consul" */
+  readonly domain?: string;
+  /** The server's private address and floating IP (tokens allowed). */
+  readonly ipAddresses: readonly string[];
+  /** Lifetime in hours; the provider renews it (a new certificate, never a new VM) within earlyRenewalHours. @default 8760 */
+  readonly validityHours?: number;
+  /** @default 720 (30 days) */
+  readonly earlyRenewalHours?: number;
+}
+
+/** A Consul server's key and certificate, signed by the federation CA, with the complete SAN list. */
+export class ServerCertificate extends Construct {
+  readonly certPem: string;
+  readonly privateKeyPem: string;
+  readonly sans: SubjectAlternativeNames;
+
+  constructor(scope: Construct, id: string, props: ServerCertificateProps) {
+    super(scope, id);
+    const domain = props.domain ?? "consul";
+    const validityHours = props.validityHours ?? 8760;
+    const earlyRenewalHours = props.earlyRenewalHours ?? 720;
+    new PropsValidator(this)
+      .check(
+        NODE_NAME.test(props.nodeName),
+        "nodeName",
+        `"${props.nodeName}" must be a short name without dots (e.g. prod1-server-1)`,
+      )
+      .check(
+        NODE_NAME.test(props.datacenter),
+        "datacenter",
+        `"${props.datacenter}" is not a valid datacenter name (e.g. prod1)`,
+      )
+      .check(DNS_NAME.test(domain), "domain", `"${domain}" is not a DNS name (e.g. consul)`)
+      .check(props.ipAddresses.length > 0, "ipAddresses", "must list the private address (and the floating IP)")
+      .check(
+        props.ipAddresses.every((ip) => Token.isUnresolved(ip) || /^\d+\.\d+\.\d+\.\d+$/.test(ip)),
+        "ipAddresses",
+        "must be IPv4 addresses or Terraform references to them",
+      )
+      .check(earlyRenewalHours < validityHours, "earlyRenewalHours", "must be shorter than validityHours")
+      .throwIfInvalid();
+
+    this.sans = serverCertificateSans({
+      nodeName: props.nodeName,
+      datacenter: props.datacenter,
+      domain,
+      ipAddresses: props.ipAddresses,
+    });
+    const key = new PrivateKey(this, "key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const request = new CertRequest(this, "request", {
+      privateKeyPem: key.privateKeyPem,
+      subject: [{ commonName: `server.${props.datacenter}.${domain}` }],
+      dnsNames: this.sans.dnsNames,
+      ipAddresses: this.sans.ipAddresses,
+    });
+    const cert = new LocallySignedCert(this, "cert", {
+      certRequestPem: request.certRequestPem,
+      caCertPem: props.ca.certPem,
+      caPrivateKeyPem: props.ca.privateKeyPem,
+      validityPeriodHours: validityHours,
+      earlyRenewalHours,
+      allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+    });
+    this.certPem = cert.certPem;
+    this.privateKeyPem = key.privateKeyPem;
+  }
+}
