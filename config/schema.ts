@@ -83,6 +83,19 @@ const consulSchema = strictObject({
     .regex(DNS_LABEL, { error: "must be a single DNS label such as consul" })
     .default("consul")
     .describe("Consul's DNS domain (default consul)."),
+  proxyDefaults: strictObject({
+    protocol: z
+      .enum(["tcp", "http", "http2", "grpc"], { error: "must be one of tcp, http, http2, grpc" })
+      .default("http")
+      .describe("Default protocol of services (proxy-defaults config.protocol)."),
+    envoyPrometheusBindAddr: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+\.\d+:\d{1,5}$/, { error: "must be <ip>:<port> such as 0.0.0.0:9102" })
+      .default("0.0.0.0:9102")
+      .describe("Where Envoy serves Prometheus metrics (proxy-defaults config.envoy_prometheus_bind_addr)."),
+  })
+    .prefault({})
+    .describe("The global proxy-defaults entry; mesh gateway mode is always local."),
 });
 
 const envoySchema = strictObject({

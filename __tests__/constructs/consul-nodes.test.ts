@@ -9,7 +9,7 @@ import { configKeyPaths } from "../../constructs/consul/agent-config";
 import { ConsulServerNode, ConsulServerNodeProps } from "../../constructs/consul/consul-nodes";
 import { meshGatewayCommand } from "../../constructs/consul/node-files";
 import { CertificateAuthority } from "../../constructs/tls/certificate-authority";
-import { nodePackages } from "../../stacks/datacenter-stack";
+import { nodePackages } from "../../stacks/node-groups";
 import { collectReviewableFiles } from "../../stacks/reviewable-output";
 import { EXAMPLE_CONFIG_PATH, REPO_ROOT } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
@@ -155,21 +155,21 @@ describe("settings delivery", () => {
   });
 
   it("rolls servers one at a time and starts gateways after the servers", () => {
-    const prod1 = JSON.parse(example.stacks.get("prod1") as string).resource.terraform_data as Record<
+    const prod2 = JSON.parse(example.stacks.get("prod2") as string).resource.terraform_data as Record<
       string,
       { depends_on?: string[] }
     >;
     const dependencies = (node: string) =>
-      (Object.entries(prod1).find(([id]) => id.startsWith(`${node}_settings_apply`))?.[1].depends_on ?? []).filter(
+      (Object.entries(prod2).find(([id]) => id.startsWith(`${node}_settings_apply`))?.[1].depends_on ?? []).filter(
         (d) => d.startsWith("terraform_data."),
       );
-    expect(dependencies("prod1-server-1")).toEqual([]);
-    expect(dependencies("prod1-server-2")).toEqual([
-      expect.stringMatching(/^terraform_data\.prod1-server-1_settings_apply/),
+    expect(dependencies("prod2-server-1")).toEqual([]);
+    expect(dependencies("prod2-server-2")).toEqual([
+      expect.stringMatching(/^terraform_data\.prod2-server-1_settings_apply/),
     ]);
-    expect(dependencies("prod1-gateway-1")).toHaveLength(3);
-    expect(dependencies("prod1-gateway-2")).toEqual([
-      expect.stringMatching(/^terraform_data\.prod1-gateway-1_settings_apply/),
+    expect(dependencies("prod2-gateway-1")).toHaveLength(3);
+    expect(dependencies("prod2-gateway-2")).toEqual([
+      expect.stringMatching(/^terraform_data\.prod2-gateway-1_settings_apply/),
     ]);
   });
 

@@ -94,7 +94,8 @@ describe("certificates of the example federation", () => {
   it.each(["prod1", "prod2", "prod3"])("every server of %s has the complete SAN list, floating IP included", (dc) => {
     const json = stacks.get(dc) as string;
     const requests = Object.values(resourcesOf(json, "tls_cert_request"));
-    const servers = federation.stacks.find((s) => s.datacenter.name === dc)?.servers ?? [];
+    const servers =
+      [federation.primary, ...federation.secondaries].find((s) => s.datacenter.name === dc)?.servers ?? [];
     expect(requests).toHaveLength(servers.length);
     servers.forEach((server, index) => {
       const node = `${dc}-server-${index + 1}`;

@@ -75,6 +75,8 @@ export interface ConsulNodeProps {
 }
 
 export interface ConsulServerNodeProps extends ConsulNodeProps {
+  /** Wait until the datacenter has a leader before the node counts as applied (its last server). @default false */
+  readonly waitForLeader?: boolean;
   /** Number of servers in the datacenter (bootstrap_expect). */
   readonly serverCount: number;
   /** Secondary datacenters: the primary's mesh gateways, `<address>:8443`. */
@@ -86,6 +88,10 @@ export interface ConsulServerNodeProps extends ConsulNodeProps {
 export interface MeshGatewayNodeProps extends ConsulNodeProps {
   /** Service name the gateway registers as. @default "mesh-gateway" */
   readonly serviceName?: string;
+  /** Run Envoy and register the gateway; needs Connect on the servers. @default true */
+  readonly startGateway?: boolean;
+  /** ACL token Envoy registers and fetches its configuration with (sensitive). @default none (ACLs off) */
+  readonly gatewayToken?: string;
 }
 
 function validateCommon(scope: Construct, props: ConsulNodeProps): PropsValidator {
@@ -123,6 +129,7 @@ function buildNode(
   role: ConsulNodeRole,
   props: ConsulNodeProps,
   dataVolume: DataVolumeProps | undefined,
+  environment: { startGateway?: boolean; waitForLeader?: boolean },
   agentConfig: (vm: FloatingIpInstance) => ConsulAgentConfig,
   extraFiles: (vm: FloatingIpInstance) => DeliveredFile[],
 ): { vm: FloatingIpInstance; delivery: SshFileDelivery; agentConfig: ConsulAgentConfig } {
@@ -142,7 +149,7 @@ function buildNode(
       destination: "-",
       ...root,
       mode: "0600",
-      content: nodeEnvironment({ role, packages: props.packages, dataDevice: vm.dataVolumeDevice }),
+      content: nodeEnvironment({ role, packages: props.packages, dataDevice: vm.dataVolumeDevice, ...environment }),
     },
     {
       name: "ca.pem",
@@ -224,6 +231,7 @@ export class ConsulServerNode extends Construct {
       "server",
       props,
       props.dataVolume,
+      { waitForLeader: props.waitForLeader },
       (vm) =>
         serverAgentConfig({
           datacenter: props.datacenter,
@@ -298,6 +306,7 @@ export class MeshGatewayNode extends Construct {
       "gateway",
       props,
       undefined,
+      { startGateway: props.startGateway ?? true },
       (vm) =>
         gatewayAgentConfig({
           datacenter: props.datacenter,
@@ -329,6 +338,7 @@ export class MeshGatewayNode extends Construct {
             GATEWAY_SERVICE: serviceName,
             LAN_ADDRESS: vm.privateIp,
             WAN_ADDRESS: vm.publicIp,
+            ...(props.gatewayToken ? { CONSUL_HTTP_TOKEN: props.gatewayToken } : {}),
           }),
           restarts: [MESH_GATEWAY_UNIT],
         },

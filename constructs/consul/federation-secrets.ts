@@ -1,4 +1,6 @@
 import { Bytes } from "@cdktf/provider-random/lib/bytes";
+import { Uuid } from "@cdktf/provider-random/lib/uuid";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { CertificateAuthority, CertificateAuthorityProps } from "../tls/certificate-authority";
 
@@ -15,10 +17,16 @@ export class FederationSecrets extends Construct {
   readonly ca: CertificateAuthority;
   /** Base64 of 32 random bytes, as `consul keygen` makes; sensitive in Terraform. */
   readonly gossipKey: string;
+  /**
+   * The primary's `acl.tokens.initial_management`: bootstraps the ACL system without a manual
+   * `consul acl bootstrap`, and is the token Terraform manages every ACL object with. Sensitive.
+   */
+  readonly initialManagementToken: string;
 
   constructor(scope: Construct, id: string, props: FederationSecretsProps = {}) {
     super(scope, id);
     this.ca = new CertificateAuthority(this, "ca", props.ca);
     this.gossipKey = new Bytes(this, "gossip-key", { length: 32 }).base64;
+    this.initialManagementToken = Fn.sensitive(new Uuid(this, "initial-management-token").result);
   }
 }

@@ -140,6 +140,10 @@ export interface NodeEnvironmentInput {
   readonly packages: ConsulNodePackages;
   /** The data volume's device (servers). */
   readonly dataDevice?: string;
+  /** Gateways: run Envoy (only once Connect is on). */
+  readonly startGateway?: boolean;
+  /** Wait for a cluster leader even on first start (the last server of a datacenter). */
+  readonly waitForLeader?: boolean;
 }
 
 /** What the apply script needs to know about its node. */
@@ -156,7 +160,8 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
     CONSUL_CONFIG_FILE: NODE_PATHS.agentConfig,
     CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
     CONSUL_CA_FILE: NODE_PATHS.caFile,
-    NODE_UNITS: input.role === "gateway" ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
+    NODE_UNITS: input.role === "gateway" && input.startGateway ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
+    WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
   });
 }
 

@@ -124,6 +124,7 @@ restart_changed_units() {
     else
       log "starting $unit"
       systemctl start "$unit"
+      if [[ "$unit" == consul.service && "${WAIT_FOR_LEADER:-no}" == yes ]]; then wait_until_healthy; fi
     fi
   done
 }
