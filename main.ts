@@ -1,28 +1,20 @@
-import { App } from "cdktf";
 import { ConfigError, configPathFromEnvironment, loadFederationConfig } from "./config/load";
-import { buildFederation } from "./stacks/federation";
-import { writeReviewableFiles } from "./stacks/reviewable-output";
+import { FederationCheckError, synthesizeFederation } from "./stacks/synthesize";
 
 /**
- * Entry point of `cdktf synth|diff|deploy`. The configuration is validated completely before the App
- * exists, so a bad file writes nothing.
+ * Entry point of `cdktf synth|diff|deploy`: validates the configuration before anything exists, then
+ * synthesizes every stack and the reviewable node files into CDKTF_OUTDIR (cdktf.out by default).
  */
 function main(): void {
-  const configPath = configPathFromEnvironment();
-  let federation;
   try {
-    federation = loadFederationConfig(configPath);
+    synthesizeFederation(loadFederationConfig(configPathFromEnvironment()), process.env.CDKTF_OUTDIR ?? "cdktf.out");
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof FederationCheckError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
     throw error;
   }
-  const app = new App();
-  buildFederation(app, federation);
-  app.synth();
-  writeReviewableFiles(app, app.outdir);
 }
 
 main();

@@ -40,7 +40,15 @@ describe("main.ts", () => {
     }
     const a = filesUnder(first);
     const b = filesUnder(second);
-    expect([...a.keys()].sort()).toEqual(expect.arrayContaining(["stacks/prod1/cdk.tf.json", "manifest.json"]));
+    expect([...a.keys()].sort()).toEqual(
+      expect.arrayContaining([
+        "stacks/prod1/cdk.tf.json",
+        "stacks/prod1-acl/cdk.tf.json",
+        "manifest.json",
+        "federation.md",
+        "nodes/prod2/prod2-server-1/consul.json",
+      ]),
+    );
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [path, content] of a) {
       expect({ path, same: content.equals(b.get(path) as Buffer) }).toEqual({ path, same: true });

@@ -1,4 +1,6 @@
+import { Aspects } from "cdktf";
 import { Construct } from "constructs";
+import { FederationChecks } from "../constructs/checks/federation-checks";
 import type { FederationConfig } from "../config/schema";
 import { DatacenterStack, gatewayAddresses, PrimaryAclStack, PrimaryGatewaysStack } from "./datacenter-stack";
 
@@ -52,6 +54,10 @@ export function buildFederation(scope: Construct, federation: FederationConfig):
       stack.addDependency(primaryGateways);
       return stack;
     });
+  // cdktf applies the aspects of a stack and its children, not those of the app: add the checks to
+  // every stack, one instance so that a finding is reported once.
+  const checks = new FederationChecks({ stage: federation.rollout.stage, root: scope });
+  for (const stack of [primary, primaryAcl, primaryGateways, ...secondaries]) Aspects.of(stack).add(checks);
   return {
     primary,
     primaryAcl,

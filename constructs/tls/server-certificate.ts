@@ -62,6 +62,11 @@ export class ServerCertificate extends Construct {
   readonly certPem: string;
   readonly privateKeyPem: string;
   readonly sans: SubjectAlternativeNames;
+  /** The request whose SANs the certificate carries (checked at synth by the federation checks). */
+  readonly request: CertRequest;
+  readonly nodeName: string;
+  readonly datacenter: string;
+  readonly domain: string;
 
   constructor(scope: Construct, id: string, props: ServerCertificateProps) {
     super(scope, id);
@@ -96,12 +101,16 @@ export class ServerCertificate extends Construct {
       ipAddresses: props.ipAddresses,
     });
     const key = new PrivateKey(this, "key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    this.nodeName = props.nodeName;
+    this.datacenter = props.datacenter;
+    this.domain = domain;
     const request = new CertRequest(this, "request", {
       privateKeyPem: key.privateKeyPem,
       subject: [{ commonName: `server.${props.datacenter}.${domain}` }],
       dnsNames: this.sans.dnsNames,
       ipAddresses: this.sans.ipAddresses,
     });
+    this.request = request;
     const cert = new LocallySignedCert(this, "cert", {
       certRequestPem: request.certRequestPem,
       caCertPem: props.ca.certPem,

@@ -1,0 +1,48 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { App } from "cdktf";
+import type { FederationConfig } from "../config/schema";
+import { buildFederation, Federation } from "./federation";
+import { writeReviewableFiles } from "./reviewable-output";
+import { renderTopologyDocument } from "./topology";
+
+const ERROR_ANNOTATIONS = "Encountered Annotations with level ERROR";
+
+/** Synthesis stopped by an error finding of the federation checks. */
+export class FederationCheckError extends Error {
+  constructor(readonly findings: string) {
+    super(`federation checks failed:\n${findings}`);
+    this.name = "FederationCheckError";
+  }
+}
+
+/**
+ * Synthesizes the federation into `outdir`. Everything is assembled in a sibling folder that replaces
+ * `outdir` only when synthesis, checks included, succeeded: a failed synth never leaves half-written
+ * output, and a previous good output stays as it was.
+ */
+export function synthesizeFederation(
+  federation: FederationConfig,
+  outdir: string,
+  customize: (built: Federation) => void = () => undefined,
+): void {
+  const target = resolve(outdir);
+  const staging = join(dirname(target), `.${process.pid}.synth-staging`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const app = new App({ outdir: staging });
+    customize(buildFederation(app, federation));
+    app.synth();
+    writeReviewableFiles(app, staging);
+    writeFileSync(join(staging, "federation.md"), renderTopologyDocument(federation));
+    rmSync(target, { recursive: true, force: true });
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    const message = error instanceof Error ? error.message : String(error);
+    const at = message.indexOf(ERROR_ANNOTATIONS);
+    if (at >= 0) throw new FederationCheckError(message.slice(at + ERROR_ANNOTATIONS.length).replace(/^[:\s]+/, ""));
+    throw error;
+  }
+}
