@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import type { IConstruct } from "constructs";
 import { ReviewableFiles } from "../constructs/review/reviewable-files";
 
@@ -14,7 +14,10 @@ export function collectReviewableFiles(root: IConstruct): Map<string, string> {
     for (const [name, content] of Object.entries(construct.files)) {
       const path = `${construct.folder}/${name}`;
       if (files.has(path)) throw new Error(`${construct.node.path}: ${path} is written twice`);
-      files.set(path, String(Tokenization.resolve(content, { scope: stack, resolver: RESOLVER })));
+      const resolved = Token.isUnresolved(content)
+        ? Tokenization.resolve(content, { scope: stack, resolver: RESOLVER })
+        : content;
+      files.set(path, String(resolved));
     }
   }
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));

@@ -31,7 +31,10 @@ export function synthesizeFederation(
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const app = new App({ outdir: staging });
+    // cdktf's own validations spawn `terraform version` once per terraform_data resource (most of the
+    // synth time of a large federation); every stack declares required_version instead, which Terraform
+    // enforces where it actually runs.
+    const app = new App({ outdir: staging, skipValidation: true });
     customize(buildFederation(app, federation));
     app.synth();
     writeReviewableFiles(app, staging);

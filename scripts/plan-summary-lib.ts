@@ -1,0 +1,317 @@
+/**
+ * Turns the human-readable plans of `cdktf diff` / `terraform show` into one pull-request comment.
+ * Pure functions only: the CLI (`plan-summary.ts`) does the file reading, so everything here is unit-tested.
+ */
+
+/** The hidden line by which the workflow finds its own comment again instead of adding one per push. */
+export const COMMENT_MARKER = "<!-- consul-federation-plan -->";
+
+/** GitHub rejects comments over 65536 characters; the rest is headroom for the API's own accounting. */
+export const MAX_COMMENT_LENGTH = 60_000;
+
+export interface ResourceAction {
+  readonly address: string;
+  readonly type: string;
+}
+
+export interface PlanSummary {
+  readonly stack: string;
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  readonly replacements: ResourceAction[];
+  readonly destructions: ResourceAction[];
+  readonly noChanges: boolean;
+  /** Only output values change: Terraform prints no `Plan:` line then. */
+  readonly outputsOnly: boolean;
+  readonly error?: string;
+  /** The plan without colours or stack prefixes, with secrets redacted: what the comment shows. */
+  readonly planText: string;
+}
+
+export interface CommentContext {
+  readonly sha?: string;
+  readonly runUrl?: string;
+}
+
+/**
+ * Resource types whose replacement loses a Consul server's Raft data (the VM's root disk, the data
+ * volume, its attachment, or the port that carries the server's address in the Raft peer set).
+ */
+const RAFT_CRITICAL_TYPES = new Set([
+  "openstack_compute_instance_v2",
+  "openstack_blockstorage_volume_v3",
+  "openstack_compute_volume_attach_v2",
+  "openstack_networking_port_v2",
+]);
+
+// CSI sequences (colours, cursor movement) and OSC sequences (hyperlinks) as terminals and chalk emit them.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * cdktf's stream view prints `<stack>` and two spaces before every log entry; Ink indents the
+ * continuation lines of an entry instead, which the parser tolerates because it matches trimmed lines.
+ */
+export function stripStackPrefix(stack: string, text: string): string {
+  const prefix = new RegExp(`^${escapeRegExp(stack)}(?: {2}|$)`);
+  return text
+    .split("\n")
+    .map((line) => line.replace(prefix, ""))
+    .join("\n");
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(?:-----END \1-----|$)/g;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const SECRET_WORD = /token|secret/i;
+
+/**
+ * Terraform already hides sensitive values; this is a second line of defence for values that reach the
+ * plan unmarked (a key rendered into a file's content, an ACL token secret in a heredoc). An unterminated
+ * PEM block, as a truncated line leaves it, is redacted to the end of the text.
+ */
+export function redactSecrets(text: string): string {
+  const withoutPem = text.replace(PEM_BLOCK, (_block, label: string) => `-----BEGIN ${label}----- (redacted)`);
+  return withoutPem
+    .split("\n")
+    .map((line) => {
+      const word = SECRET_WORD.exec(line);
+      if (!word) return line;
+      const cut = word.index;
+      return line.slice(0, cut) + line.slice(cut).replace(UUID, "(redacted)");
+    })
+    .join("\n");
+}
+
+/** The plan as the comment shows it: no colours, no stack prefixes, no secrets, no trailing blank lines. */
+export function cleanPlanText(stack: string, raw: string): string {
+  const plain = stripAnsi(raw).replace(/\r\n?/g, "\n");
+  return redactSecrets(stripStackPrefix(stack, plain)).replace(/\s+$/, "");
+}
+
+/** `module.a["x"].openstack_foo.bar[0]` → `openstack_foo`; data sources keep their `data.` out of the type. */
+export function resourceType(address: string): string {
+  let rest = address;
+  for (;;) {
+    const module = /^module\.[^.[]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?\./.exec(rest);
+    if (!module) break;
+    rest = rest.slice(module[0].length);
+  }
+  rest = rest.replace(/^data\./, "");
+  const dot = rest.indexOf(".");
+  return dot === -1 ? rest : rest.slice(0, dot);
+}
+
+// `# <address> [(deposed object 1a2b3c4d)] <verb>`; an address may contain quoted keys with spaces.
+const RESOURCE_HEADER =
+  /^# ((?:[^\s"[]|\[(?:"(?:[^"\\]|\\.)*"|\d+)\])+)(?: \([^)]*\))? (must be replaced|will be destroyed)\b/;
+const PLAN_LINE = /^Plan: (.*)\.$/;
+const ERROR_LINE = /^(?:│\s*)?Error: (.+)$/;
+
+function count(planLine: string, verb: string): number {
+  const match = new RegExp(`(\\d+) to ${verb}\\b`).exec(planLine);
+  return match ? Number(match[1]) : 0;
+}
+
+export function summarizePlan(stackName: string, planText: string): PlanSummary {
+  const text = cleanPlanText(stackName, planText);
+  const replacements: ResourceAction[] = [];
+  const destructions: ResourceAction[] = [];
+  let planLine: string | undefined;
+  let noChanges = false;
+  let outputsOnly = false;
+  let error: string | undefined;
+
+  for (const rawLine of text.split("\n")) {
+    const line = rawLine.trim();
+    const header = RESOURCE_HEADER.exec(line);
+    if (header) {
+      const action = { address: header[1], type: resourceType(header[1]) };
+      (header[2] === "must be replaced" ? replacements : destructions).push(action);
+      continue;
+    }
+    const plan = PLAN_LINE.exec(line);
+    if (plan) planLine = plan[1];
+    if (/^No changes\./.test(line)) noChanges = true;
+    if (/^You can apply this plan to save these new output values/.test(line)) outputsOnly = true;
+    const failure = ERROR_LINE.exec(line);
+    if (failure && error === undefined) error = failure[1].trim();
+  }
+
+  if (error === undefined && planLine === undefined && !noChanges && !outputsOnly) {
+    error = "the output holds no plan summary (no `Plan:` or `No changes.` line)";
+  }
+  return {
+    stack: stackName,
+    add: planLine ? count(planLine, "add") : 0,
+    change: planLine ? count(planLine, "change") : 0,
+    destroy: planLine ? count(planLine, "destroy") : 0,
+    replacements,
+    destructions,
+    noChanges: noChanges && planLine === undefined && error === undefined,
+    outputsOnly,
+    ...(error === undefined ? {} : { error }),
+    planText: text,
+  };
+}
+
+/** Raft data lives on the servers' VMs and volumes, named `<dc>-server-<n>_…` by the stacks. */
+export function isRaftCritical(action: ResourceAction): boolean {
+  return RAFT_CRITICAL_TYPES.has(action.type) && action.address.includes("-server-");
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A fence longer than any backtick run inside, so a plan cannot end its own code block. */
+function fence(body: string): string {
+  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const marks = "`".repeat(longest + 1);
+  return `${marks}text\n${body}\n${marks}`;
+}
+
+interface Finding {
+  readonly stack: string;
+  readonly action: ResourceAction;
+  readonly verb: "replaced" | "destroyed";
+}
+
+function findings(summaries: readonly PlanSummary[]): Finding[] {
+  return summaries.flatMap((summary) => [
+    ...summary.replacements.map((action) => ({ stack: summary.stack, action, verb: "replaced" as const })),
+    ...summary.destructions.map((action) => ({ stack: summary.stack, action, verb: "destroyed" as const })),
+  ]);
+}
+
+/** Keeps a warning readable (and the comment under the limit) when a plan touches hundreds of resources. */
+const MAX_LISTED_FINDINGS = 100;
+
+function alert(kind: "CAUTION" | "WARNING", headline: string, items: readonly Finding[]): string {
+  const listed = items.slice(0, MAX_LISTED_FINDINGS).map((item) => {
+    return `> - ${code(item.stack)}: ${code(item.action.address)} will be **${item.verb}**`;
+  });
+  if (items.length > listed.length) listed.push(`> - … and ${items.length - listed.length} more`);
+  return [`> [!${kind}]`, `> ${headline}`, ">", ...listed].join("\n");
+}
+
+function row(summary: PlanSummary): string {
+  if (summary.error !== undefined) return `| ${code(summary.stack)} ⚠️ failed | – | – | – |`;
+  return `| ${code(summary.stack)} | ${summary.add} | ${summary.change} | ${summary.destroy} |`;
+}
+
+function status(summary: PlanSummary): string {
+  if (summary.error !== undefined) return "plan failed";
+  if (summary.noChanges) return "no changes";
+  if (summary.outputsOnly) return "only output values change";
+  return `${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy`;
+}
+
+function details(summary: PlanSummary, body: string, note: string): string {
+  return [
+    `<details><summary><b>${escapeHtml(summary.stack)}</b>: ${status(summary)}</summary>`,
+    "",
+    ...(note ? [note, ""] : []),
+    fence(body),
+    "",
+    "</details>",
+  ].join("\n");
+}
+
+function truncationNote(summary: PlanSummary, keptChars: number): string {
+  if (keptChars >= summary.planText.length) return "";
+  const cutLines = summary.planText.slice(keptChars).split("\n").length;
+  return `✂️ Truncated: the last ${cutLines} lines of this plan are cut to fit GitHub's comment limit; the workflow run's log has the whole plan.`;
+}
+
+/** Cuts at a line end so that no half line (or half-redacted value) is shown. */
+function head(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const cut = text.lastIndexOf("\n", maxChars);
+  return cut > 0 ? text.slice(0, cut) : text.slice(0, Math.max(0, maxChars));
+}
+
+/**
+ * Shares the characters left after everything else fairly: short plans are shown whole, and what they
+ * do not use goes to the long ones.
+ */
+function planBudgets(summaries: readonly PlanSummary[], available: number): number[] {
+  const budgets = summaries.map(() => 0);
+  const byLength = summaries.map((summary, index) => ({ length: summary.planText.length, index }));
+  byLength.sort((a, b) => a.length - b.length);
+  let left = Math.max(0, available);
+  byLength.forEach(({ length, index }, rank) => {
+    const granted = Math.min(length, Math.floor(left / (byLength.length - rank)));
+    budgets[index] = granted;
+    left -= granted;
+  });
+  return budgets;
+}
+
+/** Room for the truncation note and for the lines a cut at a line end gives up. */
+const NOTE_RESERVE = 400;
+
+export function renderComment(summaries: readonly PlanSummary[], context: CommentContext = {}): string {
+  const all = findings(summaries);
+  const critical = all.filter((finding) => isRaftCritical(finding.action));
+  const other = all.filter((finding) => !isRaftCritical(finding.action));
+  const failed = summaries.filter((summary) => summary.error !== undefined);
+
+  const commit = context.sha ? ` for ${code(context.sha.slice(0, 12))}` : "";
+  const top: string[] = [COMMENT_MARKER, `## Terraform plan${commit}`, ""];
+  if (critical.length > 0) {
+    top.push(
+      alert(
+        "CAUTION",
+        "**Consul server VMs, data volumes or ports would be replaced or destroyed. This wipes the Raft data of those servers.** Do not merge unless that is intended (and one server at a time).",
+        critical,
+      ),
+      "",
+    );
+  }
+  if (other.length > 0) {
+    top.push(alert("WARNING", "These resources would be replaced or destroyed:", other), "");
+  }
+  if (failed.length > 0) {
+    top.push("> [!WARNING]", "> Some plans failed; their counts are unknown:", ">");
+    for (const summary of failed) top.push(`> - ${code(summary.stack)}: ${code(summary.error ?? "")}`);
+    top.push("");
+  }
+  if (summaries.length === 0) top.push("No plans were found.", "");
+  else top.push("| stack | add | change | destroy |", "| --- | ---: | ---: | ---: |", ...summaries.map(row), "");
+
+  const footer: string[] = [];
+  if (context.runUrl) footer.push(`Full output: [workflow run](${context.runUrl})`);
+
+  const assemble = (bodies: readonly string[]): string =>
+    [...top, ...bodies.flatMap((body) => [body, ""]), ...footer].join("\n").replace(/\n+$/, "\n");
+
+  const emptyDetails = summaries.map((summary) => details(summary, "", ""));
+  const overhead = assemble(emptyDetails).length + summaries.length * NOTE_RESERVE;
+  const budgets = planBudgets(summaries, MAX_COMMENT_LENGTH - overhead);
+  const bodies = summaries.map((summary, index) => {
+    const kept = head(summary.planText, budgets[index]);
+    return details(summary, kept, truncationNote(summary, kept.length));
+  });
+
+  const comment = assemble(bodies);
+  if (comment.length <= MAX_COMMENT_LENGTH) return comment;
+  // Only reachable with very many stacks or findings: the overview matters more than any plan body.
+  const overview = assemble([]);
+  const note = "\n✂️ The plans themselves are left out to fit GitHub's comment limit; see the workflow run.\n";
+  return overview.length + note.length <= MAX_COMMENT_LENGTH
+    ? overview + note
+    : overview.slice(0, MAX_COMMENT_LENGTH - note.length) + note;
+}
