@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { core } from "zod";
+import type { AclRules } from "../constructs/acl/rules";
+import { parseAclRules } from "./acl-rules-parser";
 import { FederationConfig, federationSchema } from "./schema";
 
 export const DEFAULT_CONFIG_PATH = "federation.yaml";
@@ -21,6 +24,7 @@ export class ConfigError extends Error {
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, key) => {
     if (typeof key === "number") return `${text}[${key}]`;
+    if (typeof key === "string" && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return `${text}[${JSON.stringify(key)}]`;
     return text ? `${text}.${String(key)}` : String(key);
   }, "");
 }
@@ -35,14 +39,47 @@ function describeIssue(issue: core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Validates an already-parsed document; `source` only names the file in messages. */
-export function validateFederationConfig(document: unknown, source = "<inline>"): FederationConfig {
+/**
+ * Validates an already-parsed document; `source` only names the file in messages, `baseDir` is where
+ * rules files are looked up. Rules files are read and checked here, so a typo in a policy stops the
+ * synth before anything is written, with the file, line and column.
+ */
+export function validateFederationConfig(
+  document: unknown,
+  source = "<inline>",
+  baseDir = process.cwd(),
+): FederationConfig {
   const result = federationSchema.safeParse(document, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(
-    source,
-    result.error.issues.map((issue) => `${formatPath(issue.path) || "(top level)"}: ${describeIssue(issue)}`),
-  );
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => `${formatPath(issue.path) || "(top level)"}: ${describeIssue(issue)}`),
+    );
+  }
+  const problems: string[] = [];
+  result.data.acl.policies.forEach((policy, index) => {
+    if (policy.rulesFile === undefined) return;
+    const field = `acl.policies[${index}].rulesFile`;
+    const file = resolve(baseDir, policy.rulesFile);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      problems.push(
+        `${field}: cannot read ${policy.rulesFile} (${(error as NodeJS.ErrnoException).code ?? String(error)}; the path is relative to the configuration file)`,
+      );
+      return;
+    }
+    const parsed = parseAclRules(text);
+    if (parsed.ok) {
+      (policy as { rules?: AclRules }).rules = parsed.rules;
+    } else {
+      for (const p of parsed.problems)
+        problems.push(`${field}: ${policy.rulesFile}:${p.line}:${p.column}: ${p.message}`);
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return result.data;
 }
 
 /**
@@ -73,7 +110,7 @@ export function loadFederationConfig(path: string): FederationConfig {
   }
 
   try {
-    return validateFederationConfig(document.toJS(), path);
+    return validateFederationConfig(document.toJS(), path, dirname(resolve(path)));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const located = error.problems.map((problem) => {

@@ -1,4 +1,5 @@
 import { z, type core } from "zod";
+import { POLICY_VALUES, RESOURCE_RULE_KINDS, SCALAR_RULE_KINDS, UNSAFE_RULE_NAME } from "../constructs/acl/rules";
 import { envoyCompatibilityProblem } from "./compatibility";
 import { cidrsOverlap, Ipv4Cidr, parseIpv4Cidr } from "./ipv4";
 
@@ -28,6 +29,8 @@ export const ADDRESS_PLAN = {
 // SANs (server.<dc>.<domain>) and Terraform stack names, where it is not valid.
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const ENVOY_VERSION = /^\d+\.\d+(\.\d+)?$/;
 // Interface names as the Linux kernel accepts them (IFNAMSIZ - 1 characters, no '/' or spaces).
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -83,6 +86,56 @@ const consulSchema = strictObject({
     .regex(DNS_LABEL, { error: "must be a single DNS label such as consul" })
     .default("consul")
     .describe("Consul's DNS domain (default consul)."),
+  altDomain: z
+    .string()
+    .regex(DNS_NAME, { error: "must be a DNS name such as consul.example.org" })
+    .optional()
+    .describe("Alternative DNS domain Consul also answers for (alt_domain); forwarded on every node too."),
+  dns: strictObject({
+    recursors: z
+      .array(z.string().regex(IPV4, { error: "must be an IPv4 address such as 192.0.2.53" }))
+      .default([])
+      .describe("Upstream resolvers for names outside the Consul domain (recursors)."),
+    enableTruncate: z
+      .boolean()
+      .default(true)
+      .describe("dns_config.enable_truncate: set the truncated bit on large answers."),
+    udpAnswerLimit: z.number().int().min(1).max(64).default(3).describe("dns_config.udp_answer_limit."),
+  })
+    .prefault({})
+    .describe("Consul DNS settings; every node forwards the Consul domain to its local agent."),
+  agent: strictObject({
+    logLevel: z
+      .enum(["TRACE", "DEBUG", "INFO", "WARN", "ERR"], { error: "must be one of TRACE, DEBUG, INFO, WARN, ERR" })
+      .default("INFO"),
+    raftMultiplier: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(1)
+      .describe("performance.raft_multiplier (1 = production timing)."),
+    aclDownPolicy: z
+      .enum(["allow", "deny", "extend-cache", "async-cache"], {
+        error: "must be one of allow, deny, extend-cache, async-cache",
+      })
+      .default("extend-cache")
+      .describe("acl.down_policy when the primary cannot be reached."),
+    aclTokenPersistence: z
+      .boolean()
+      .default(true)
+      .describe("acl.enable_token_persistence (tokens set through the API survive restarts)."),
+    ui: z.boolean().default(true).describe("ui_config.enabled on servers."),
+    prometheusRetentionTime: z
+      .string()
+      .regex(/^\d+(s|m|h)$/, { error: "must be a duration such as 60s" })
+      .default("60s")
+      .describe("telemetry.prometheus_retention_time (enables /v1/agent/metrics?format=prometheus)."),
+    disableHostname: z.boolean().default(true).describe("telemetry.disable_hostname."),
+    leaveOnTerminate: z.boolean().default(true).describe("leave_on_terminate on client agents (gateways)."),
+  })
+    .prefault({})
+    .describe("Production agent settings."),
   proxyDefaults: strictObject({
     protocol: z
       .enum(["tcp", "http", "http2", "grpc"], { error: "must be one of tcp, http, http2, grpc" })
@@ -243,6 +296,60 @@ const datacenterSchema = strictObject({
   openstack: datacenterOpenstackSchema,
 });
 
+const policyValue = z.enum(POLICY_VALUES, { error: `must be one of ${POLICY_VALUES.join(", ")}` });
+const ruleName = z.string().refine((name) => !UNSAFE_RULE_NAME.test(name), {
+  error: "a rule name cannot hold quotes, backslashes, line breaks or ${ / %{ sequences",
+});
+const serviceRule = strictObject({ policy: policyValue, intentions: policyValue.optional() });
+const resourceRule = strictObject({ policy: policyValue });
+
+/** ACL rules written as YAML: the same kinds and fields as Consul's HCL rules. */
+const aclRulesSchema = strictObject({
+  ...Object.fromEntries(SCALAR_RULE_KINDS.map((kind) => [kind, policyValue.optional()])),
+  ...Object.fromEntries(
+    RESOURCE_RULE_KINDS.map((kind) => [
+      kind,
+      z.record(ruleName, kind === "service" || kind === "service_prefix" ? serviceRule : resourceRule).optional(),
+    ]),
+  ),
+} as Record<string, z.ZodOptional<z.ZodType>>);
+
+const ACL_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+const aclPolicySchema = strictObject({
+  name: z.string().regex(ACL_NAME, { error: "must be letters, digits, '-' and '_' (e.g. nomad-server)" }),
+  description: z.string().optional(),
+  rules: aclRulesSchema.optional().describe("Rules as YAML (kinds and fields as in Consul's HCL rules)."),
+  rulesFile: z.string().min(1).optional().describe("An HCL rules file, relative to the configuration file."),
+  datacenters: z.array(z.string()).optional().describe("Datacenters where the policy is valid (default: all)."),
+});
+
+const aclTokenSchema = strictObject({
+  description: z.string().min(1, { error: "must say what the token is for" }),
+  policies: z
+    .array(z.string())
+    .default([])
+    .describe("Policy names: your own or mesh-gateway, acl-replication, dns-lookups."),
+  nodeIdentities: z.array(strictObject({ nodeName: z.string().min(1), datacenter: z.string() })).default([]),
+  serviceIdentities: z
+    .array(
+      strictObject({
+        serviceName: z.string().regex(/^[a-z0-9-]+$/, { error: "must be a service name such as nomad" }),
+        datacenters: z.array(z.string()).optional(),
+      }),
+    )
+    .default([]),
+  local: z.boolean().default(false).describe("A token of one datacenter only (not replicated)."),
+});
+
+const aclSchema = strictObject({
+  policies: z.array(aclPolicySchema).default([]).describe("Your own ACL policies, created in the primary."),
+  tokens: z.array(aclTokenSchema).default([]).describe("Your own ACL tokens; their secrets are never outputs."),
+});
+
+/** Policies the federation itself creates, which tokens of the configuration may name. */
+export const BUILT_IN_POLICIES = ["mesh-gateway", "acl-replication", "dns-lookups", "global-management"] as const;
+
 const rolloutSchema = strictObject({
   stage: z
     .enum(ROLLOUT_STAGES, { error: `must be one of ${ROLLOUT_STAGES.join(", ")}` })
@@ -257,6 +364,7 @@ export const federationSchema = strictObject({
   ssh: sshSchema,
   openstack: openstackDefaultsSchema.default({}),
   packages: packagesSchema.prefault({}).describe("apt repositories of Consul and Envoy."),
+  acl: aclSchema.prefault({}).describe("Your own ACL policies and tokens."),
   rollout: rolloutSchema.default({ stage: "enforced" }),
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
@@ -327,6 +435,80 @@ function crossFieldChecks(raw: unknown, ctx: Ctx): void {
       }
     }
     networks.push({ index, cidr: parsed.cidr, text });
+  });
+
+  const datacenterNames = new Set<unknown>(datacenters.map((dc) => dc.name).filter((name) => typeof name === "string"));
+  const acl = asRecord(config.acl);
+  const policies = Array.isArray(acl.policies) ? acl.policies.map(asRecord) : [];
+  const policyNames = new Set<unknown>(BUILT_IN_POLICIES);
+  policies.forEach((policy, index) => {
+    const path = ["acl", "policies", index];
+    if (policyNames.has(policy.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "name"],
+        message: `policy "${String(policy.name)}" is defined twice or is built in (choose another name)`,
+      });
+    }
+    policyNames.add(policy.name);
+    if ((policy.rules === undefined) === (policy.rulesFile === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: "give the rules either as rules (YAML) or as rulesFile (HCL), exactly one",
+      });
+    }
+    if (Array.isArray(policy.datacenters)) {
+      policy.datacenters.forEach((dc, i) => {
+        if (!datacenterNames.has(dc))
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, "datacenters", i],
+            message: `"${String(dc)}" is not a datacenter of this federation (use one of ${[...datacenterNames].join(", ")})`,
+          });
+      });
+    }
+  });
+  const tokens = Array.isArray(acl.tokens) ? acl.tokens.map(asRecord) : [];
+  tokens.forEach((token, index) => {
+    const path = ["acl", "tokens", index];
+    if (Array.isArray(token.policies)) {
+      token.policies.forEach((name, i) => {
+        if (!policyNames.has(name))
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, "policies", i],
+            message: `no policy "${String(name)}" (define it under acl.policies or use one of ${[...policyNames].join(", ")})`,
+          });
+      });
+    }
+    const identities = Array.isArray(token.nodeIdentities) ? token.nodeIdentities.map(asRecord) : [];
+    identities.forEach((identity, i) => {
+      if (!datacenterNames.has(identity.datacenter))
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "nodeIdentities", i, "datacenter"],
+          message: `"${String(identity.datacenter)}" is not a datacenter of this federation`,
+        });
+    });
+    const services = Array.isArray(token.serviceIdentities) ? token.serviceIdentities.map(asRecord) : [];
+    services.forEach((service, i) => {
+      (Array.isArray(service.datacenters) ? service.datacenters : []).forEach((dc, k) => {
+        if (!datacenterNames.has(dc))
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, "serviceIdentities", i, "datacenters", k],
+            message: `"${String(dc)}" is not a datacenter of this federation`,
+          });
+      });
+    });
+    const granted = (Array.isArray(token.policies) ? token.policies.length : 0) + identities.length + services.length;
+    if (granted === 0)
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: "grants nothing (give policies, nodeIdentities or serviceIdentities)",
+      });
   });
 
   const consulVersion = asRecord(config.consul).version;

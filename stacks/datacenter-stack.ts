@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { OpenstackProvider } from "../.gen/providers/openstack/provider";
 import type { DatacenterConfig, FederationConfig } from "../config/schema";
 import { FederationAcls } from "../constructs/acl/federation-acls";
+import type { AclRules } from "../constructs/acl/rules";
 import { CONSUL_PORTS } from "../constructs/consul/agent-config";
 import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
 import { ConsulServerNode, MeshGatewayNode } from "../constructs/consul/consul-nodes";
@@ -24,8 +25,12 @@ export function localStatePath(stackName: string): string {
 }
 
 /** Backend and the providers every stack of a datacenter uses. */
+/** terraform_data needs 1.4, `removed`/`import` blocks and the provisioners used here 1.5. */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.5";
+
 function configureStack(stack: TerraformStack, federation: FederationConfig, datacenter: DatacenterConfig): void {
   new LocalBackend(stack, { path: localStatePath(stack.node.id) });
+  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
   new OpenstackProvider(stack, "openstack", {
     cloud: datacenter.openstack.cloud ?? federation.openstack.cloud,
     region: datacenter.openstack.region,
@@ -136,6 +141,14 @@ export class PrimaryAclStack extends TerraformStack {
         gatewayNodes: Array.from({ length: dc.gateways.count }, (_, i) => `${dc.name}-gateway-${i + 1}`),
       })),
       proxyDefaults: stage.mesh ? federation.consul.proxyDefaults : undefined,
+      policies: federation.acl.policies.map((policy) => ({
+        name: policy.name,
+        description: policy.description,
+        // Rules files were read and checked when the configuration was loaded.
+        rules: policy.rules as AclRules,
+        datacenters: policy.datacenters,
+      })),
+      tokens: federation.acl.tokens,
     });
     for (const server of primary.servers) {
       new AgentTokenDelivery(this, `${server.node.id}-agent-token`, {

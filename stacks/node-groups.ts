@@ -5,7 +5,32 @@ import { ConsulServerNode, MeshGatewayNode } from "../constructs/consul/consul-n
 import type { FederationSecrets } from "../constructs/consul/federation-secrets";
 import type { ConsulNodePackages } from "../constructs/consul/node-files";
 import { DatacenterFoundation, datacenterAddresses } from "./datacenter-foundation";
-import { aclSettings, StageSettings } from "./rollout";
+import type { AgentSettings } from "../constructs/consul/agent-config";
+import { aclSettings, AclAgentOptions, StageSettings } from "./rollout";
+
+/** The agents' production settings from the configuration. */
+export function agentSettings(federation: FederationConfig): AgentSettings {
+  const { agent, dns, altDomain } = federation.consul;
+  return {
+    logLevel: agent.logLevel,
+    raftMultiplier: agent.raftMultiplier,
+    ui: agent.ui,
+    prometheusRetentionTime: agent.prometheusRetentionTime,
+    disableHostname: agent.disableHostname,
+    leaveOnTerminate: agent.leaveOnTerminate,
+    altDomain,
+    recursors: dns.recursors,
+    enableTruncate: dns.enableTruncate,
+    udpAnswerLimit: dns.udpAnswerLimit,
+  };
+}
+
+function aclOptions(federation: FederationConfig): AclAgentOptions {
+  return {
+    downPolicy: federation.consul.agent.aclDownPolicy,
+    tokenPersistence: federation.consul.agent.aclTokenPersistence,
+  };
+}
 
 export function serverNodeName(datacenter: string, index: number): string {
   return `${datacenter}-server-${index + 1}`;
@@ -70,6 +95,7 @@ function common(scope: Construct, ctx: NodeGroupContext, flavorName: string, fix
     retryJoin: datacenterAddresses(datacenter).servers,
     packages: nodePackages(federation),
     sshUser: federation.ssh.user,
+    settings: agentSettings(federation),
     connect: ctx.stage.mesh,
     vm: {
       imageName: openstack.image,
@@ -114,6 +140,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
             replication: secondary ? ctx.tokens.replication : undefined,
           },
           secondary,
+          aclOptions(ctx.federation),
         ),
         dataVolume: { sizeGb: datacenter.servers.volumeSize, volumeType: datacenter.openstack.volumeType },
         applyAfter: previous ? [previous.settingsApplied] : undefined,
@@ -139,7 +166,7 @@ export function addGateways(
       new MeshGatewayNode(scope, nodeName, {
         ...common(scope, ctx, datacenter.openstack.flavors.gateway, fixedIp, ctx.foundation.gatewaySecurityGroupId),
         nodeName,
-        acl: aclSettings(ctx.stage, { agent: ctx.tokens.agent?.(nodeName) }),
+        acl: aclSettings(ctx.stage, { agent: ctx.tokens.agent?.(nodeName) }, false, aclOptions(ctx.federation)),
         startGateway: ctx.stage.mesh,
         gatewayToken: ctx.stage.acl ? ctx.tokens.gateway?.(nodeName) : undefined,
         // Gateway agents obtain their certificates from the servers (auto_encrypt).

@@ -19,18 +19,24 @@ export function stageSettings(stage: RolloutStage): StageSettings {
 }
 
 /** The agent's `acl` block for a stage, or none before ACLs are on. */
+export interface AclAgentOptions {
+  readonly downPolicy: ConsulAclSettings["down_policy"];
+  readonly tokenPersistence: boolean;
+}
+
 export function aclSettings(
   stage: StageSettings,
   tokens: ConsulAclTokens,
   enableTokenReplication = false,
+  options: AclAgentOptions = { downPolicy: "extend-cache", tokenPersistence: true },
 ): ConsulAclSettings | undefined {
   if (!stage.acl) return undefined;
   const definedTokens = Object.fromEntries(Object.entries(tokens).filter(([, value]) => value !== undefined));
   return {
     enabled: true,
     default_policy: stage.defaultPolicy,
-    down_policy: "extend-cache",
-    enable_token_persistence: true,
+    down_policy: options.downPolicy,
+    enable_token_persistence: options.tokenPersistence,
     ...(enableTokenReplication ? { enable_token_replication: true } : {}),
     ...(Object.keys(definedTokens).length > 0 ? { tokens: definedTokens } : {}),
   };

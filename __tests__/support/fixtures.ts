@@ -16,5 +16,5 @@ export function exampleInput(): FederationConfigInput {
 export function exampleConfig(mutate: (input: FederationConfigInput) => void = () => undefined): FederationConfig {
   const input = exampleInput();
   mutate(input);
-  return validateFederationConfig(input);
+  return validateFederationConfig(input, "federation.yaml", REPO_ROOT);
 }

@@ -5,7 +5,7 @@ import { ConfigEntry } from "@cdktf/provider-consul/lib/config-entry";
 import { DataConsulAclTokenSecretId } from "@cdktf/provider-consul/lib/data-consul-acl-token-secret-id";
 import { Construct } from "constructs";
 import { NODE_NAME, PropsValidator } from "../validation";
-import { dnsRules, meshGatewayRules, renderAclRules, replicationRules } from "./rules";
+import { AclRules, dnsRules, meshGatewayRules, renderAclRules, replicationRules } from "./rules";
 
 export interface AclDatacenter {
   readonly name: string;
@@ -20,6 +20,23 @@ export interface ProxyDefaults {
   readonly envoyPrometheusBindAddr?: string;
 }
 
+export interface CustomAclPolicy {
+  readonly name: string;
+  readonly description?: string;
+  readonly rules: AclRules;
+  /** @default every datacenter */
+  readonly datacenters?: readonly string[];
+}
+
+export interface CustomAclToken {
+  readonly description: string;
+  /** Names of custom or built-in policies. */
+  readonly policies: readonly string[];
+  readonly nodeIdentities: readonly { readonly nodeName: string; readonly datacenter: string }[];
+  readonly serviceIdentities: readonly { readonly serviceName: string; readonly datacenters?: readonly string[] }[];
+  readonly local: boolean;
+}
+
 export interface FederationAclsProps {
   readonly primaryDatacenter: string;
   /** Every datacenter, the primary included. */
@@ -28,6 +45,10 @@ export interface FederationAclsProps {
   readonly gatewayServiceName?: string;
   /** Create the global proxy-defaults entry (mesh gateway mode local) when given. */
   readonly proxyDefaults?: ProxyDefaults;
+  /** The operator's own policies (e.g. for Nomad). @default none */
+  readonly policies?: readonly CustomAclPolicy[];
+  /** The operator's own tokens; their secrets stay in Consul and the state, never in outputs. @default none */
+  readonly tokens?: readonly CustomAclToken[];
 }
 
 /** Accessor of Consul's built-in anonymous token. */
@@ -114,6 +135,37 @@ export class FederationAcls extends Construct {
         this.replicationSecrets.set(dc.name, this.secretOf(`${dc.name}-replication-token`, token));
       }
     }
+
+    const policiesByName = new Map<string, AclPolicy>([
+      ["mesh-gateway", this.meshGatewayPolicy],
+      ["acl-replication", this.replicationPolicy],
+      ["dns-lookups", this.dnsPolicy],
+    ]);
+    for (const policy of props.policies ?? []) {
+      policiesByName.set(
+        policy.name,
+        new AclPolicy(this, `policy-${policy.name}`, {
+          name: policy.name,
+          description: policy.description,
+          rules: renderAclRules(policy.rules),
+          datacenters: [...(policy.datacenters ?? allDatacenters)],
+        }),
+      );
+    }
+    (props.tokens ?? []).forEach((token, index) => {
+      new AclToken(this, `token-${index + 1}`, {
+        description: token.description,
+        // Built-in "global-management" is referenced by name; the others through their resource, which
+        // orders the token after its policies.
+        policies: token.policies.map((name) => policiesByName.get(name)?.name ?? name),
+        nodeIdentities: token.nodeIdentities.map((identity) => ({ ...identity })),
+        serviceIdentities: token.serviceIdentities.map((identity) => ({
+          serviceName: identity.serviceName,
+          datacenters: identity.datacenters ? [...identity.datacenters] : undefined,
+        })),
+        local: token.local || undefined,
+      });
+    });
 
     if (props.proxyDefaults) {
       new ConfigEntry(this, "proxy-defaults", {

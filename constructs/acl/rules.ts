@@ -3,6 +3,12 @@
  * lines: Consul parses rules with HCL 1, which also accepts one-line blocks, but HCL 2 tools do not.
  */
 
+/**
+ * Characters a rule name cannot hold: quotes, escapes and template sequences would need HCL escaping
+ * that Consul's HCL 1 and HCL 2 tools read differently; no real service, node or key name needs them.
+ */
+export const UNSAFE_RULE_NAME = /["\\\n\r\t]|[$%]\{/;
+
 export const POLICY_VALUES = ["read", "write", "deny", "list"] as const;
 export type PolicyValue = (typeof POLICY_VALUES)[number];
 
@@ -51,6 +57,8 @@ export function renderAclRules(rules: AclRules): string {
   for (const kind of RESOURCE_RULE_KINDS) {
     const entries = Object.entries(rules[kind] ?? {}).sort(([a], [b]) => a.localeCompare(b));
     for (const [name, rule] of entries) {
+      if (/["\\\n\r\t]|[$%]\{/.test(name))
+        throw new Error(`${kind} ${JSON.stringify(name)}: the name holds characters ACL rules cannot carry`);
       lines.push(`${kind} ${JSON.stringify(name)} {`, `  policy = ${JSON.stringify(rule.policy)}`);
       if (rule.intentions !== undefined) {
         if (kind !== "service" && kind !== "service_prefix") {

@@ -39,6 +39,19 @@ export function renderSystemdUnit(unit: SystemdUnit): string {
   return `${blocks.join("\n\n")}\n`;
 }
 
+/**
+ * Other files in systemd's INI dialect (e.g. a resolved.conf.d drop-in): any section names, rendered in
+ * the order given, with the same refusal of what the dialect cannot carry.
+ */
+export function renderSystemdConfig(sections: Readonly<Record<string, UnitSection>>): string {
+  const blocks = Object.entries(sections).map(([name, section]) => {
+    if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name))
+      throw new Error(`systemd config: invalid section name ${JSON.stringify(name)}`);
+    return [`[${name}]`, ...renderSection(name, section)].join("\n");
+  });
+  return `${blocks.join("\n\n")}\n`;
+}
+
 function renderSection(section: string, entries: UnitSection): string[] {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(entries)) {

@@ -64,6 +64,9 @@ export interface ConsulAgentConfig {
     readonly dns: number;
   };
   readonly ui_config: { readonly enabled: boolean };
+  readonly alt_domain?: string;
+  readonly recursors?: readonly string[];
+  readonly dns_config: { readonly enable_truncate: boolean; readonly udp_answer_limit: number };
   readonly performance?: { readonly raft_multiplier: number };
   readonly telemetry?: { readonly prometheus_retention_time: string; readonly disable_hostname: boolean };
   readonly connect?: { readonly enabled: boolean; readonly enable_mesh_gateway_wan_federation?: boolean };
@@ -80,10 +83,37 @@ export const NODE_PATHS = {
   certFile: "/etc/consul.d/tls/server.pem",
   keyFile: "/etc/consul.d/tls/server-key.pem",
   gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
+  resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
   dataDir: "/opt/consul",
 } as const;
 
 export const CONSUL_PORTS = { https: 8501, grpcTls: 8503, dns: 8600, meshGateway: 8443 } as const;
+
+/** Production settings of every agent; each is a field of the federation configuration. */
+export interface AgentSettings {
+  readonly logLevel: string;
+  readonly raftMultiplier: number;
+  readonly ui: boolean;
+  readonly prometheusRetentionTime: string;
+  readonly disableHostname: boolean;
+  readonly leaveOnTerminate: boolean;
+  readonly altDomain?: string;
+  readonly recursors: readonly string[];
+  readonly enableTruncate: boolean;
+  readonly udpAnswerLimit: number;
+}
+
+export const DEFAULT_AGENT_SETTINGS: AgentSettings = {
+  logLevel: "INFO",
+  raftMultiplier: 1,
+  ui: true,
+  prometheusRetentionTime: "60s",
+  disableHostname: true,
+  leaveOnTerminate: true,
+  recursors: [],
+  enableTruncate: true,
+  udpAnswerLimit: 3,
+};
 
 export interface CommonAgentInput {
   readonly datacenter: string;
@@ -98,7 +128,8 @@ export interface CommonAgentInput {
   readonly retryJoin: readonly string[];
   /** Gossip encryption key (base64, 32 bytes): a secret. */
   readonly gossipKey: string;
-  readonly logLevel?: string;
+  /** @default DEFAULT_AGENT_SETTINGS */
+  readonly settings?: AgentSettings;
   readonly connect: boolean;
   readonly acl?: ConsulAclSettings;
 }
@@ -112,13 +143,14 @@ export function interfaceAddressTemplate(interfaceName: string): string {
 }
 
 function commonSettings(input: CommonAgentInput) {
+  const settings = input.settings ?? DEFAULT_AGENT_SETTINGS;
   return {
     datacenter: input.datacenter,
     primary_datacenter: input.primaryDatacenter,
     node_name: input.nodeName,
     domain: input.domain,
     data_dir: NODE_PATHS.dataDir,
-    log_level: input.logLevel ?? "INFO",
+    log_level: settings.logLevel,
     bind_addr: "0.0.0.0",
     advertise_addr: interfaceAddressTemplate(input.interfaceName),
     advertise_addr_wan: input.wanAddress,
@@ -129,7 +161,13 @@ function commonSettings(input: CommonAgentInput) {
     encrypt_verify_incoming: true,
     encrypt_verify_outgoing: true,
     ports: { http: -1, https: CONSUL_PORTS.https, grpc: -1, grpc_tls: CONSUL_PORTS.grpcTls, dns: CONSUL_PORTS.dns },
-    ui_config: { enabled: true },
+    ...(settings.altDomain ? { alt_domain: settings.altDomain } : {}),
+    ...(settings.recursors.length > 0 ? { recursors: [...settings.recursors] } : {}),
+    dns_config: { enable_truncate: settings.enableTruncate, udp_answer_limit: settings.udpAnswerLimit },
+    telemetry: {
+      prometheus_retention_time: settings.prometheusRetentionTime,
+      disable_hostname: settings.disableHostname,
+    },
   };
 }
 
@@ -145,6 +183,8 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
     // Servers answer the API and DNS for operators and the local gateways, so they listen on all
     // interfaces; the security groups decide who reaches them.
     client_addr: "0.0.0.0",
+    ui_config: { enabled: (input.settings ?? DEFAULT_AGENT_SETTINGS).ui },
+    performance: { raft_multiplier: (input.settings ?? DEFAULT_AGENT_SETTINGS).raftMultiplier },
     server: true,
     bootstrap_expect: input.serverCount,
     tls: {
@@ -174,8 +214,10 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
 export function gatewayAgentConfig(input: CommonAgentInput): ConsulAgentConfig {
   return {
     ...commonSettings(input),
+    // Gateways serve no UI: their API listens on loopback for the local Envoy only.
+    ui_config: { enabled: false },
     server: false,
-    leave_on_terminate: true,
+    leave_on_terminate: (input.settings ?? DEFAULT_AGENT_SETTINGS).leaveOnTerminate,
     tls: {
       defaults: { ca_file: NODE_PATHS.caFile, verify_incoming: false, verify_outgoing: true },
       internal_rpc: { verify_server_hostname: true },

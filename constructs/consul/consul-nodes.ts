@@ -10,8 +10,10 @@ import type { CertificateSigner } from "../tls/certificate-authority";
 import { ServerCertificate } from "../tls/server-certificate";
 import { NODE_NAME, PropsValidator } from "../validation";
 import {
+  AgentSettings,
   ConsulAclSettings,
   ConsulAgentConfig,
+  DEFAULT_AGENT_SETTINGS,
   gatewayAgentConfig,
   NODE_PATHS,
   serverAgentConfig,
@@ -22,6 +24,7 @@ import {
   ConsulNodePackages,
   ConsulNodeRole,
   consulNodeCloudConfig,
+  consulDnsForwarding,
   consulUnit,
   MESH_GATEWAY_UNIT,
   meshGatewayUnit,
@@ -68,6 +71,10 @@ export interface ConsulNodeProps {
   /** Enable Connect (and, on servers, WAN federation over mesh gateways). @default true */
   readonly connect?: boolean;
   readonly acl?: ConsulAclSettings;
+  /** Production agent settings (log level, telemetry, DNS). @default DEFAULT_AGENT_SETTINGS */
+  readonly settings?: AgentSettings;
+  /** Forward the Consul domain(s) from the node's resolver to the local agent. @default true */
+  readonly dnsForwarding?: boolean;
   /** Apply this node's settings only after these (rolls restarts one node at a time). */
   readonly applyAfter?: readonly ITerraformDependable[];
   /** Folder of the reviewable files below the synth output. @default nodes/<datacenter>/<nodeName> */
@@ -121,6 +128,18 @@ function renderAgentConfig(config: ConsulAgentConfig): string {
 }
 
 const root = { owner: "root", group: "root" } as const;
+
+function dnsForwardingFile(props: ConsulNodeProps): DeliveredFile {
+  const altDomain = (props.settings ?? DEFAULT_AGENT_SETTINGS).altDomain;
+  return {
+    name: "resolved-consul.conf",
+    destination: NODE_PATHS.resolvedDropIn,
+    ...root,
+    mode: "0644",
+    content: consulDnsForwarding([props.domain ?? "consul", ...(altDomain ? [altDomain] : [])]),
+    restarts: ["systemd-resolved.service"],
+  };
+}
 const consulReadable = { owner: "root", group: "consul" } as const;
 
 /** Builds the VM and the delivery of a node's files; returns the VM for the caller's outputs. */
@@ -175,6 +194,7 @@ function buildNode(
       content: unit,
       restarts: [CONSUL_UNIT],
     },
+    ...(props.dnsForwarding === false ? [] : [dnsForwardingFile(props)]),
     ...extraFiles(vm),
   ];
   const delivery = new SshFileDelivery(scope, "settings", {
@@ -242,6 +262,7 @@ export class ConsulServerNode extends Construct {
           wanAddress: vm.publicIp,
           retryJoin: props.retryJoin,
           gossipKey: props.gossipKey,
+          settings: props.settings,
           serverCount: props.serverCount,
           primaryGateways: props.primaryGateways,
           connect: props.connect ?? true,
@@ -317,6 +338,7 @@ export class MeshGatewayNode extends Construct {
           wanAddress: vm.publicIp,
           retryJoin: props.retryJoin,
           gossipKey: props.gossipKey,
+          settings: props.settings,
           connect: props.connect ?? true,
           acl: props.acl,
         }),

@@ -1,6 +1,6 @@
 import { CloudConfig, CloudConfigAptSource } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
-import { renderSystemdUnit, SystemdUnit } from "../bootstrap/systemd-unit";
+import { renderSystemdConfig, renderSystemdUnit, SystemdUnit } from "../bootstrap/systemd-unit";
 import { CONSUL_PORTS, NODE_PATHS } from "./agent-config";
 
 export type ConsulNodeRole = "server" | "gateway";
@@ -133,6 +133,20 @@ export function meshGatewayUnit(): SystemdUnit {
     },
     Install: { WantedBy: "multi-user.target" },
   };
+}
+
+/**
+ * A systemd-resolved drop-in that sends the Consul domain(s), and only them, to the local agent's DNS
+ * port. Ubuntu and Debian cloud images resolve through systemd-resolved; Consul does not sign answers.
+ */
+export function consulDnsForwarding(domains: readonly string[]): string {
+  return renderSystemdConfig({
+    Resolve: {
+      DNS: `127.0.0.1:${CONSUL_PORTS.dns}`,
+      DNSSEC: false,
+      Domains: domains.map((domain) => `~${domain}`).join(" "),
+    },
+  });
 }
 
 export interface NodeEnvironmentInput {

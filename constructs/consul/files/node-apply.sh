@@ -127,6 +127,13 @@ restart_changed_units() {
       if [[ "$unit" == consul.service && "${WAIT_FOR_LEADER:-no}" == yes ]]; then wait_until_healthy; fi
     fi
   done
+  # Units of the system (e.g. systemd-resolved) whose configuration changed: restart them if running.
+  for unit in "${changed_units[@]}"; do
+    if [[ " ${START_UNITS[*]} " != *" $unit "* ]]; then
+      log "restarting $unit"
+      systemctl try-restart "$unit"
+    fi
+  done
 }
 
 IFS=, read -r -a START_UNITS <<<"${NODE_UNITS:-consul.service}"
