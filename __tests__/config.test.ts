@@ -135,6 +135,11 @@ describe("bad input is rejected with the field path and the fix", () => {
       /^envoy\.version: must be quoted text such as "1\.35"/,
     ],
     [
+      "an s3 backend without its bucket",
+      (c) => (c.state = { backend: "s3" }),
+      /^state\.s3: is missing \(give bucket and endpoint for backend s3\)/,
+    ],
+    [
       "an unknown rollout stage",
       (c) => (c.rollout = { stage: "deny" as never }),
       /^rollout\.stage: must be one of cluster, acl, mesh, enforced/,

@@ -1,5 +1,5 @@
 import { loadFederationConfig } from "../config/load";
-import { EXAMPLE_CONFIG_PATH } from "./support/fixtures";
+import { EXAMPLE_CONFIG_PATH, exampleConfig } from "./support/fixtures";
 import { synthFederation } from "./support/synth";
 
 const example = synthFederation(loadFederationConfig(EXAMPLE_CONFIG_PATH));
@@ -69,5 +69,32 @@ describe("the example federation", () => {
 
   it("keeps state outside the synth output with a relative path", () => {
     expect(stack("prod2").terraform.backend.local.path).toBe("../../../terraform.prod2.tfstate");
+    expect(stack("prod2").terraform.required_version).toBe(">= 1.5");
+  });
+
+  it("keeps state in an S3-compatible bucket, locked, when the configuration says so", () => {
+    const s3 = synthFederation(
+      exampleConfig((c) => {
+        c.state = { backend: "s3", s3: { bucket: "fed-state", endpoint: "https://object.example.org" } };
+      }),
+    );
+    const prod2 = JSON.parse(s3.get("prod2") as string);
+    expect(prod2.terraform.backend.s3).toEqual(
+      expect.objectContaining({
+        bucket: "fed-state",
+        key: "consul-federation/prod2.tfstate",
+        endpoints: { s3: "https://object.example.org" },
+        use_path_style: true,
+        use_lockfile: true,
+        skip_s3_checksum: true,
+      }),
+    );
+    expect(prod2.terraform.required_version).toBe(">= 1.10");
+    const remote = Object.values(prod2.data.terraform_remote_state) as { backend: string; config: { key: string } }[];
+    expect(remote.map((r) => [r.backend, r.config.key]).sort()).toEqual([
+      ["s3", "consul-federation/prod1-acl.tfstate"],
+      ["s3", "consul-federation/prod1-gateways.tfstate"],
+      ["s3", "consul-federation/prod1.tfstate"],
+    ]);
   });
 });

@@ -350,6 +350,32 @@ const aclSchema = strictObject({
 /** Policies the federation itself creates, which tokens of the configuration may name. */
 export const BUILT_IN_POLICIES = ["mesh-gateway", "acl-replication", "dns-lookups", "global-management"] as const;
 
+const stateSchema = strictObject({
+  backend: z
+    .enum(["local", "s3"], { error: "must be local or s3" })
+    .default("local")
+    .describe("Where Terraform keeps state: local files beside the project, or an S3-compatible bucket."),
+  s3: strictObject({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a bucket name such as consul-federation-state" }),
+    endpoint: z
+      .url({ error: "must be the https:// URL of the S3 API (e.g. the cloud's object storage)" })
+      .optional()
+      .describe("S3 API endpoint; leave out for AWS S3."),
+    region: z.string().min(1).default("us-east-1").describe("S3 region name (any name for most S3-compatible stores)."),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]+$/, { error: "must be a path prefix such as consul-federation" })
+      .default("consul-federation")
+      .describe("State files are <keyPrefix>/<stack>.tfstate."),
+  })
+    .optional()
+    .describe(
+      "With backend s3; credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (e.g. OpenStack EC2 credentials).",
+    ),
+});
+
 const rolloutSchema = strictObject({
   stage: z
     .enum(ROLLOUT_STAGES, { error: `must be one of ${ROLLOUT_STAGES.join(", ")}` })
@@ -365,6 +391,7 @@ export const federationSchema = strictObject({
   openstack: openstackDefaultsSchema.default({}),
   packages: packagesSchema.prefault({}).describe("apt repositories of Consul and Envoy."),
   acl: aclSchema.prefault({}).describe("Your own ACL policies and tokens."),
+  state: stateSchema.prefault({}).describe("Terraform state of every stack (local by default; s3 for teams and CI)."),
   rollout: rolloutSchema.default({ stage: "enforced" }),
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
@@ -510,6 +537,15 @@ function crossFieldChecks(raw: unknown, ctx: Ctx): void {
         message: "grants nothing (give policies, nodeIdentities or serviceIdentities)",
       });
   });
+
+  const state = asRecord(config.state);
+  if (state.backend === "s3" && state.s3 === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["state", "s3"],
+      message: "is missing (give bucket and endpoint for backend s3)",
+    });
+  }
 
   const consulVersion = asRecord(config.consul).version;
   const envoyVersion = asRecord(config.envoy).version;
