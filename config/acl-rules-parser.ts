@@ -9,6 +9,7 @@ import {
   ScalarRuleKind,
   UNSAFE_RULE_NAME,
 } from "../constructs/acl/rules";
+import { closestMatch } from "./did-you-mean";
 
 /**
  * A strict reader of Consul's ACL rule language (the HCL subset Consul documents: `kind = "value"` and
@@ -103,26 +104,8 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, k) => k);
-    for (let x = 1; x <= a.length; x++) {
-      let previous = row[0];
-      row[0] = x;
-      for (let y = 1; y <= b.length; y++) {
-        const current = row[y];
-        row[y] = Math.min(row[y] + 1, row[y - 1] + 1, previous + (a[x - 1] === b[y - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length];
-  };
-  const best = candidates.map((c) => ({ c, d: distance(word, c) })).sort((p, q) => p.d - q.d)[0];
-  return best && best.d <= 2 ? best.c : undefined;
-}
-
 function unknown(what: string, word: string, candidates: readonly string[]): string {
-  const hint = closest(word, candidates);
+  const hint = closestMatch(word, candidates);
   return `unknown ${what} "${word}"${hint ? ` (did you mean "${hint}"?)` : ` (use one of ${candidates.join(", ")})`}`;
 }
 

@@ -1,6 +1,7 @@
 import { z, type core } from "zod";
 import { POLICY_VALUES, RESOURCE_RULE_KINDS, SCALAR_RULE_KINDS, UNSAFE_RULE_NAME } from "../constructs/acl/rules";
 import { envoyCompatibilityProblem } from "./compatibility";
+import { closestMatch } from "./did-you-mean";
 import { cidrsOverlap, Ipv4Cidr, parseIpv4Cidr } from "./ipv4";
 
 /**
@@ -37,20 +38,6 @@ const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const SSH_PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
-}
-
 /** An object that rejects unknown keys, naming the allowed ones and the closest match. */
 function strictObject<T extends z.ZodRawShape>(shape: T) {
   const allowed = Object.keys(shape);
@@ -59,10 +46,8 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
       if (issue.code !== "unrecognized_keys") return undefined;
       const keys = issue.keys;
       const hints = keys.map((key) => {
-        const closest = allowed
-          .map((candidate) => ({ candidate, distance: levenshtein(key.toLowerCase(), candidate.toLowerCase()) }))
-          .sort((x, y) => x.distance - y.distance)[0];
-        return closest && closest.distance <= 2 ? `"${key}" (did you mean "${closest.candidate}"?)` : `"${key}"`;
+        const closest = closestMatch(key, allowed);
+        return closest ? `"${key}" (did you mean "${closest}"?)` : `"${key}"`;
       });
       return `unknown key ${hints.join(", ")} (allowed keys: ${allowed.join(", ")})`;
     },

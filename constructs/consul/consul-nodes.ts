@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
-import { DataVolumeProps, FloatingIpInstance } from "../compute/floating-ip-instance";
+import { DataVolumeProps, FloatingIpInstance, FloatingIpInstanceProps } from "../compute/floating-ip-instance";
 import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
 import { ReviewableFiles } from "../review/reviewable-files";
 import type { CertificateSigner } from "../tls/certificate-authority";
@@ -35,20 +35,8 @@ import { renderEnvironmentFile } from "../bootstrap/environment-file";
 
 const APPLY_SCRIPT_SOURCE = readFileSync(join(__dirname, "files", APPLY_SCRIPT), "utf8");
 
-/** Where and how the node's VM runs. */
-export interface ConsulNodeVmProps {
-  readonly imageName: string;
-  readonly flavorName: string;
-  readonly keyPairName: string;
-  readonly networkId: string;
-  readonly subnetId: string;
-  readonly fixedIp: string;
-  readonly securityGroupIds: readonly string[];
-  readonly floatingIpPool: string;
-  readonly availabilityZone?: string;
-  readonly serverGroupId?: string;
-  readonly networkReady?: readonly ITerraformDependable[];
-}
+/** Where and how the node's VM runs: the instance's props but those the node decides itself. */
+export type ConsulNodeVmProps = Omit<FloatingIpInstanceProps, "name" | "userData" | "dataVolume">;
 
 /** Settings shared by servers and gateways of one datacenter. */
 export interface ConsulNodeProps {
