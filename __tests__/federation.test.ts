@@ -124,7 +124,7 @@ describe("tokens", () => {
     expect(deliveries).toHaveLength(3);
     for (const delivery of deliveries) {
       const run = delivery.provisioner.at(-1)?.["remote-exec"]?.inline?.[0];
-      expect(run).toMatch(/^sudo bash \/home\/ubuntu\/\.node-apply\/set-agent-token\.sh /);
+      expect(run).toMatch(/^sudo bash \/home\/ubuntu\/\.[0-9a-f]{16}\/set-agent-token\.sh /);
     }
     expect(agentConfig(files, "prod1-server-1").acl.tokens).toEqual({
       initial_management: expect.stringMatching(/^\$\{sensitive\(random_uuid\./),

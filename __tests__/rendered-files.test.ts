@@ -78,7 +78,7 @@ describe("rendered node files", () => {
       expect({ path, leaked: /BEGIN [A-Z ]*PRIVATE KEY/.test(content) }).toEqual({ path, leaked: false });
     }
     for (const [path, content] of files) {
-      if (path.endsWith("/server-key.pem"))
+      if (path.endsWith("/agent-key.pem"))
         expect(content).toMatch(/^\$\{(tls_private_key|data\.terraform_remote_state)[^}]*\}$/);
     }
   });

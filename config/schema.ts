@@ -108,8 +108,11 @@ const consulSchema = strictObject({
       .describe("acl.down_policy when the primary cannot be reached."),
     aclTokenPersistence: z
       .boolean()
+      .refine((value) => value, {
+        error: "must stay true: the primary's servers receive their agent token through the API, once",
+      })
       .default(true)
-      .describe("acl.enable_token_persistence (tokens set through the API survive restarts)."),
+      .describe("acl.enable_token_persistence (tokens set through the API survive restarts); must be true."),
     ui: z.boolean().default(true).describe("ui_config.enabled on servers."),
     prometheusRetentionTime: z
       .string()

@@ -187,6 +187,7 @@ export class PrimaryAclStack extends TerraformStack {
         sshUser: federation.ssh.user,
         agentToken: this.acls.agentTokenSecret(server.node.id),
         managementToken: primary.secrets.initialManagementToken,
+        target: server.vm.instance.id,
       });
     }
   }

@@ -169,7 +169,7 @@ export function addGateways(
         acl: aclSettings(ctx.stage, { agent: ctx.tokens.agent?.(nodeName) }, false, aclOptions(ctx.federation)),
         startGateway: ctx.stage.mesh,
         gatewayToken: ctx.stage.acl ? ctx.tokens.gateway?.(nodeName) : undefined,
-        // Gateway agents obtain their certificates from the servers (auto_encrypt).
+        // Gateway agents join through the servers, so they start after them.
         applyAfter: previous ? [previous.settingsApplied] : after.length > 0 ? after : undefined,
       }),
     );

@@ -108,11 +108,12 @@ describe("agent configuration of every node of the example", () => {
     if (agent.server) {
       expect(agent.bootstrap_expect).toBe(3);
       expect(agent.auto_encrypt).toEqual({ allow_tls: true });
-      expect(agent.tls.defaults.cert_file).toBe("/etc/consul.d/tls/server.pem");
+      expect(agent.tls.defaults.cert_file).toBe("/etc/consul.d/tls/agent.pem");
     } else {
-      expect(agent.auto_encrypt).toEqual({ tls: true });
-      expect(agent.tls.defaults.cert_file).toBeUndefined();
-      expect(agent.tls.grpc.use_auto_cert).toBe(true);
+      // Its own certificate from the federation CA, which Envoy's -ca-file verifies; no auto_encrypt.
+      expect(agent.auto_encrypt).toBeUndefined();
+      expect(agent.tls.defaults.cert_file).toBe("/etc/consul.d/tls/agent.pem");
+      expect(agent.tls.grpc).toEqual({ verify_incoming: false });
     }
   });
 
@@ -152,6 +153,34 @@ describe("settings delivery", () => {
     expect(escapeTemplateSequences("a=${1:?x} b=%{if} c=${TfToken[TOKEN.12]}")).toBe(
       "a=$${1:?x} b=%%{if} c=${TfToken[TOKEN.12]}",
     );
+  });
+
+  it("uploads shell and systemd variables literally: Terraform interpolates only references", () => {
+    const uploads = [...example.stacks.values()].flatMap((json) =>
+      Object.values(resourcesOf(json, "terraform_data")).flatMap((resource) =>
+        (resource.provisioner as Record<string, { content?: string }>[])
+          .map((p) => p.file?.content)
+          .filter((content): content is string => content !== undefined),
+      ),
+    );
+    expect(uploads.length).toBeGreaterThan(100);
+    const reference = /^(openstack_|tls_|random_|consul_|data\.|sensitive\(|substr\()/;
+    const interpolations = uploads.flatMap((content) =>
+      [...content.matchAll(/(?<!\$)\$\{([^}]*)\}/g)].map((m) => m[1]),
+    );
+    expect(interpolations.length).toBeGreaterThan(0);
+    expect(interpolations.filter((inside) => !reference.test(inside))).toEqual([]);
+    expect(uploads.some((content) => content.includes("$${1:?usage"))).toBe(true);
+    expect(uploads.some((content) => content.includes("-service $${GATEWAY_SERVICE}"))).toBe(true);
+  });
+
+  it("delivers everything again to a replaced VM", () => {
+    const prod2 = Object.values(resourcesOf(example.stacks.get("prod2") as string, "terraform_data"));
+    for (const delivery of prod2) {
+      expect((delivery.triggers_replace as { target?: string }).target).toMatch(
+        /^\$\{openstack_compute_instance_v2\.prod2-(server|gateway)-\d_vm_instance_\w+\.id\}$/,
+      );
+    }
   });
 
   it("rolls servers one at a time and starts gateways after the servers", () => {

@@ -93,7 +93,9 @@ describe("certificates of the example federation", () => {
 
   it.each(["prod1", "prod2", "prod3"])("every server of %s has the complete SAN list, floating IP included", (dc) => {
     const json = stacks.get(dc) as string;
-    const requests = Object.values(resourcesOf(json, "tls_cert_request"));
+    const requests = Object.values(resourcesOf(json, "tls_cert_request")).filter(
+      (r) => (r.subject as { common_name: string }[])[0].common_name === `server.${dc}.consul`,
+    );
     const servers =
       [federation.primary, ...federation.secondaries].find((s) => s.datacenter.name === dc)?.servers ?? [];
     expect(requests).toHaveLength(servers.length);
@@ -112,6 +114,19 @@ describe("certificates of the example federation", () => {
       expect(ips[0]).toBe("127.0.0.1");
       expect(ips[1]).toBe(server.vm.privateIp);
       expect(ips[2]).toMatch(/^\$\{openstack_networking_floatingip_v2\.[^}]+\.address\}$/);
+    });
+  });
+
+  it("gives every gateway a client certificate for its agent and its local listeners", () => {
+    const clients = [...stacks.values()].flatMap((json) =>
+      Object.values(resourcesOf(json, "tls_cert_request")).filter((r) =>
+        (r.subject as { common_name: string }[])[0].common_name.startsWith("client."),
+      ),
+    );
+    expect(clients).toHaveLength(6);
+    expect(clients[0]).toMatchObject({
+      dns_names: ["client.prod1.consul", "prod1-gateway-1", "localhost"],
+      ip_addresses: ["127.0.0.1", "10.10.0.30"],
     });
   });
 

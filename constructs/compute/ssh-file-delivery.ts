@@ -27,6 +27,8 @@ export interface SshFileDeliveryProps {
   readonly applyScript: string;
   /** What must exist before the node is reachable. */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** The identity of the machine (its instance ID): when it changes, everything is delivered again. */
+  readonly target?: string;
   /** How long to wait for SSH on a booting VM. @default "15m" */
   readonly timeout?: string;
 }
@@ -99,7 +101,8 @@ export class SshFileDelivery extends Construct {
       .join("\n")
       .concat("\n");
 
-    const staging = `/home/${props.user}/.node-apply`;
+    // One folder per delivery: two deliveries to the same node (settings, agent token) never share files.
+    const staging = `/home/${props.user}/.${this.node.addr.slice(0, 16)}`;
     const connection = {
       type: "ssh" as const,
       host: props.host,
@@ -110,19 +113,23 @@ export class SshFileDelivery extends Construct {
     const uploads: FileProvisioner[] = [
       ...props.files.map((file) => ({
         type: "file" as const,
-        content: file.content,
+        content: escapeTemplateSequences(file.content),
         destination: `${staging}/${file.name}`,
       })),
       { type: "file", content: this.manifest, destination: `${staging}/${MANIFEST_NAME}` },
     ];
     this.resource = new DataResource(this, "apply", {
       // Any change of any file re-runs the delivery. Terraform shows secrets here as (sensitive value).
-      triggersReplace: Object.fromEntries(
-        [...props.files, { name: MANIFEST_NAME, content: this.manifest }].map((file) => [
-          file.name,
-          escapeTemplateSequences(file.content),
-        ]),
-      ),
+      triggersReplace: {
+        ...Object.fromEntries(
+          [...props.files, { name: MANIFEST_NAME, content: this.manifest }].map((file) => [
+            file.name,
+            escapeTemplateSequences(file.content),
+          ]),
+        ),
+        // A new VM behind the same address must receive everything again.
+        ...(props.target ? { target: props.target } : {}),
+      },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       connection,
       provisioners: [

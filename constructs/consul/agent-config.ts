@@ -55,7 +55,7 @@ export interface ConsulAgentConfig {
     readonly https: { readonly verify_incoming: boolean };
     readonly grpc: { readonly verify_incoming: boolean; readonly use_auto_cert?: boolean };
   };
-  readonly auto_encrypt: { readonly allow_tls?: boolean; readonly tls?: boolean };
+  readonly auto_encrypt?: { readonly allow_tls?: boolean; readonly tls?: boolean };
   readonly ports: {
     readonly http: number;
     readonly https: number;
@@ -80,8 +80,8 @@ export const NODE_PATHS = {
   agentConfig: "/etc/consul.d/consul.json",
   tlsDir: "/etc/consul.d/tls",
   caFile: "/etc/consul.d/tls/ca.pem",
-  certFile: "/etc/consul.d/tls/server.pem",
-  keyFile: "/etc/consul.d/tls/server-key.pem",
+  certFile: "/etc/consul.d/tls/agent.pem",
+  keyFile: "/etc/consul.d/tls/agent-key.pem",
   gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
   resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
   dataDir: "/opt/consul",
@@ -200,9 +200,11 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
       https: { verify_incoming: false },
       grpc: { verify_incoming: false },
     },
-    auto_encrypt: { allow_tls: true },
     ...(input.connect
       ? {
+          // For client agents that join later (e.g. Nomad clients). Only with Connect: auto_encrypt signs
+          // with the Connect CA, which a secondary has only once WAN federation is up.
+          auto_encrypt: { allow_tls: true },
           connect: { enabled: true, enable_mesh_gateway_wan_federation: true },
           ...(input.primaryGateways ? { primary_gateways: [...input.primaryGateways] } : {}),
         }
@@ -218,14 +220,21 @@ export function gatewayAgentConfig(input: CommonAgentInput): ConsulAgentConfig {
     ui_config: { enabled: false },
     server: false,
     leave_on_terminate: (input.settings ?? DEFAULT_AGENT_SETTINGS).leaveOnTerminate,
+    // The gateway's own certificate from the federation CA, not auto_encrypt: auto_encrypt certificates
+    // come from the Connect CA, which Envoy's -ca-file (the federation CA) cannot verify, and which a
+    // secondary datacenter only has once WAN federation runs (the mesh stage).
     tls: {
-      defaults: { ca_file: NODE_PATHS.caFile, verify_incoming: false, verify_outgoing: true },
+      defaults: {
+        ca_file: NODE_PATHS.caFile,
+        cert_file: NODE_PATHS.certFile,
+        key_file: NODE_PATHS.keyFile,
+        verify_incoming: false,
+        verify_outgoing: true,
+      },
       internal_rpc: { verify_server_hostname: true },
       https: { verify_incoming: false },
-      // Envoy reaches its agent over gRPC TLS with the certificate that auto_encrypt obtained.
-      grpc: { verify_incoming: false, use_auto_cert: true },
+      grpc: { verify_incoming: false },
     },
-    auto_encrypt: { tls: true },
     ...(input.connect ? { connect: { enabled: true } } : {}),
     ...(input.acl ? { acl: input.acl } : {}),
   };

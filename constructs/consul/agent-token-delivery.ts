@@ -15,6 +15,8 @@ export interface AgentTokenDeliveryProps {
   readonly agentToken: string;
   /** A token allowed to set agent tokens (the management token). */
   readonly managementToken: string;
+  /** The node's instance ID: a new VM gets its token again. */
+  readonly target?: string;
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
@@ -32,6 +34,7 @@ export class AgentTokenDelivery extends Construct {
       host: props.host,
       user: props.sshUser,
       applyScript: SCRIPT,
+      target: props.target,
       dependsOn: props.dependsOn,
       files: [
         { name: SCRIPT, content: SCRIPT_SOURCE, ...secret, mode: "0700" },

@@ -7,7 +7,7 @@ import { DataVolumeProps, FloatingIpInstance, FloatingIpInstanceProps } from "..
 import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
 import { ReviewableFiles } from "../review/reviewable-files";
 import type { CertificateSigner } from "../tls/certificate-authority";
-import { ServerCertificate } from "../tls/server-certificate";
+import { ClientCertificate, ServerCertificate } from "../tls/server-certificate";
 import { NODE_NAME, PropsValidator } from "../validation";
 import {
   AgentSettings,
@@ -117,6 +117,28 @@ function renderAgentConfig(config: ConsulAgentConfig): string {
 
 const root = { owner: "root", group: "root" } as const;
 
+/** The agent's certificate and key, as the agent configuration expects them. */
+function certificateFiles(certificate: { certPem: string; privateKeyPem: string }): DeliveredFile[] {
+  return [
+    {
+      name: "agent.pem",
+      destination: NODE_PATHS.certFile,
+      ...root,
+      mode: "0644",
+      content: certificate.certPem,
+      restarts: [CONSUL_UNIT],
+    },
+    {
+      name: "agent-key.pem",
+      destination: NODE_PATHS.keyFile,
+      ...consulReadable,
+      mode: "0640",
+      content: certificate.privateKeyPem,
+      restarts: [CONSUL_UNIT],
+    },
+  ];
+}
+
 function dnsForwardingFile(props: ConsulNodeProps): DeliveredFile {
   const altDomain = (props.settings ?? DEFAULT_AGENT_SETTINGS).altDomain;
   return {
@@ -190,6 +212,7 @@ function buildNode(
     user: props.sshUser,
     files,
     applyScript: APPLY_SCRIPT,
+    target: vm.instance.id,
     dependsOn: [...vm.ready, ...(props.applyAfter ?? [])],
   });
   review(scope, props, {
@@ -264,24 +287,7 @@ export class ConsulServerNode extends Construct {
           domain,
           ipAddresses: [vm.privateIp, vm.publicIp],
         });
-        return [
-          {
-            name: "server.pem",
-            destination: NODE_PATHS.certFile,
-            ...root,
-            mode: "0644",
-            content: certificate.certPem,
-            restarts: [CONSUL_UNIT],
-          },
-          {
-            name: "server-key.pem",
-            destination: NODE_PATHS.keyFile,
-            ...consulReadable,
-            mode: "0640",
-            content: certificate.privateKeyPem,
-            restarts: [CONSUL_UNIT],
-          },
-        ];
+        return certificateFiles(certificate);
       },
     );
     if (!certificate) throw new Error("unreachable: the certificate is created with the node's files");
@@ -293,7 +299,7 @@ export class ConsulServerNode extends Construct {
 }
 
 /**
- * A mesh gateway: a Consul client agent (certificates through auto_encrypt) and Envoy registered as
+ * A mesh gateway: a Consul client agent (its certificate from the federation CA) and Envoy registered as
  * the datacenter's mesh gateway, advertising its floating IP as the WAN address.
  */
 export class MeshGatewayNode extends Construct {
@@ -331,6 +337,15 @@ export class MeshGatewayNode extends Construct {
           acl: props.acl,
         }),
       (vm) => [
+        ...certificateFiles(
+          new ClientCertificate(this, "certificate", {
+            ca: props.ca,
+            nodeName: props.nodeName,
+            datacenter: props.datacenter,
+            domain: props.domain,
+            privateIp: vm.privateIp,
+          }),
+        ),
         {
           name: MESH_GATEWAY_UNIT,
           destination: `/etc/systemd/system/${MESH_GATEWAY_UNIT}`,

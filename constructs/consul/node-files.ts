@@ -18,6 +18,8 @@ export interface ConsulNodePackages {
 }
 
 export const CONSUL_UNIT = "consul.service";
+/** Envoy's admin listener: loopback only; the apply script asks its /ready. */
+export const ENVOY_ADMIN_ADDRESS = "127.0.0.1:19000";
 export const MESH_GATEWAY_UNIT = "consul-mesh-gateway.service";
 export const APPLY_SCRIPT = "node-apply.sh";
 
@@ -104,7 +106,7 @@ export function meshGatewayCommand(): string[] {
     "-grpc-ca-file",
     NODE_PATHS.caFile,
     "-admin-bind",
-    "127.0.0.1:19000",
+    ENVOY_ADMIN_ADDRESS,
     "--",
     "--log-level",
     "debug",
@@ -176,6 +178,7 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
     CONSUL_CA_FILE: NODE_PATHS.caFile,
     NODE_UNITS: input.role === "gateway" && input.startGateway ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
     WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
+    ...(input.role === "gateway" ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),
   });
 }
 

@@ -57,6 +57,85 @@ export interface ServerCertificateProps {
   readonly earlyRenewalHours?: number;
 }
 
+export interface ClientCertificateProps {
+  readonly ca: CertificateSigner;
+  /** Consul node name of the client agent: short, lowercase, no dots. */
+  readonly nodeName: string;
+  readonly datacenter: string;
+  /** @default "consul" */
+  readonly domain?: string;
+  /** The node's private address (token allowed). */
+  readonly privateIp: string;
+  /** @default 8760 */
+  readonly validityHours?: number;
+  /** @default 720 */
+  readonly earlyRenewalHours?: number;
+}
+
+function signedCertificate(
+  scope: Construct,
+  ca: CertificateSigner,
+  commonName: string,
+  sans: SubjectAlternativeNames,
+  validityHours: number,
+  earlyRenewalHours: number,
+): { request: CertRequest; certPem: string; privateKeyPem: string } {
+  const key = new PrivateKey(scope, "key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+  const request = new CertRequest(scope, "request", {
+    privateKeyPem: key.privateKeyPem,
+    subject: [{ commonName }],
+    dnsNames: sans.dnsNames,
+    ipAddresses: sans.ipAddresses,
+  });
+  const cert = new LocallySignedCert(scope, "cert", {
+    certRequestPem: request.certRequestPem,
+    caCertPem: ca.certPem,
+    caPrivateKeyPem: ca.privateKeyPem,
+    validityPeriodHours: validityHours,
+    earlyRenewalHours,
+    allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+  });
+  return { request, certPem: cert.certPem, privateKeyPem: key.privateKeyPem };
+}
+
+/**
+ * A Consul client agent's certificate from the federation CA (`client.<dc>.<domain>`): it authenticates
+ * the agent to its servers (verify_incoming) and serves its local HTTPS and gRPC listeners, which Envoy
+ * verifies with the same CA.
+ */
+export class ClientCertificate extends Construct {
+  readonly certPem: string;
+  readonly privateKeyPem: string;
+  readonly sans: SubjectAlternativeNames;
+
+  constructor(scope: Construct, id: string, props: ClientCertificateProps) {
+    super(scope, id);
+    const domain = props.domain ?? "consul";
+    const validityHours = props.validityHours ?? 8760;
+    const earlyRenewalHours = props.earlyRenewalHours ?? 720;
+    new PropsValidator(this)
+      .check(NODE_NAME.test(props.nodeName), "nodeName", `"${props.nodeName}" must be a short name without dots`)
+      .check(NODE_NAME.test(props.datacenter), "datacenter", `"${props.datacenter}" is not a valid datacenter name`)
+      .check(DNS_NAME.test(domain), "domain", `"${domain}" is not a DNS name (e.g. consul)`)
+      .check(earlyRenewalHours < validityHours, "earlyRenewalHours", "must be shorter than validityHours")
+      .throwIfInvalid();
+    this.sans = {
+      dnsNames: [`client.${props.datacenter}.${domain}`, props.nodeName, "localhost"],
+      ipAddresses: ["127.0.0.1", props.privateIp],
+    };
+    const issued = signedCertificate(
+      this,
+      props.ca,
+      `client.${props.datacenter}.${domain}`,
+      this.sans,
+      validityHours,
+      earlyRenewalHours,
+    );
+    this.certPem = issued.certPem;
+    this.privateKeyPem = issued.privateKeyPem;
+  }
+}
+
 /** A Consul server's key and certificate, signed by the federation CA, with the complete SAN list. */
 export class ServerCertificate extends Construct {
   readonly certPem: string;
@@ -100,26 +179,19 @@ export class ServerCertificate extends Construct {
       domain,
       ipAddresses: props.ipAddresses,
     });
-    const key = new PrivateKey(this, "key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
     this.nodeName = props.nodeName;
     this.datacenter = props.datacenter;
     this.domain = domain;
-    const request = new CertRequest(this, "request", {
-      privateKeyPem: key.privateKeyPem,
-      subject: [{ commonName: `server.${props.datacenter}.${domain}` }],
-      dnsNames: this.sans.dnsNames,
-      ipAddresses: this.sans.ipAddresses,
-    });
-    this.request = request;
-    const cert = new LocallySignedCert(this, "cert", {
-      certRequestPem: request.certRequestPem,
-      caCertPem: props.ca.certPem,
-      caPrivateKeyPem: props.ca.privateKeyPem,
-      validityPeriodHours: validityHours,
+    const issued = signedCertificate(
+      this,
+      props.ca,
+      `server.${props.datacenter}.${domain}`,
+      this.sans,
+      validityHours,
       earlyRenewalHours,
-      allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
-    });
-    this.certPem = cert.certPem;
-    this.privateKeyPem = key.privateKeyPem;
+    );
+    this.request = issued.request;
+    this.certPem = issued.certPem;
+    this.privateKeyPem = issued.privateKeyPem;
   }
 }

@@ -8,12 +8,15 @@ set -euo pipefail
 staging=${1:?usage: node-apply.sh STAGING_DIR}
 manifest="$staging/manifest.tsv"
 changed_units=()
+# The staging folder holds keys and tokens: gone however this ends.
+trap 'rm -rf "$staging"' EXIT
 
 log() { printf 'node-apply: %s\n' "$*" >&2; }
 
 # shellcheck source=/dev/null
 . "$staging/node.env"
 : "${NODE_ROLE:?}" "${CONSUL_PACKAGE:?}" "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}"
+IFS=, read -r -a START_UNITS <<<"${NODE_UNITS:-consul.service}"
 
 wait_for_cloud_init() {
   if command -v cloud-init >/dev/null; then
@@ -34,12 +37,17 @@ ensure_packages() {
   done
   if ((${#missing[@]} > 0)); then
     log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades --allow-change-held-packages "${missing[@]}"
+    # A fresh VM's apt-daily may hold the lock; a release newer than the image's lists needs an update.
+    apt-get -o DPkg::Lock::Timeout=600 update -q
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+      --allow-downgrades --allow-change-held-packages "${missing[@]}"
+    # New binaries only run after a restart.
+    changed_units+=("${START_UNITS[@]}")
   fi
   local name
   for package in "${packages[@]}"; do
     name=${package%%=*}
-    apt-mark hold "$name" >/dev/null
+    apt-mark showhold | grep -qx "$name" || apt-mark hold "$name" >/dev/null
   done
 }
 
@@ -89,12 +97,24 @@ install_files() {
   done <"$manifest"
 }
 
-validate_consul_config() {
-  if ! consul validate -quiet "$CONSUL_CONFIG_FILE"; then
-    log "the new configuration is invalid; restoring the previous one"
-    if [[ -f "$CONSUL_CONFIG_FILE.previous" ]]; then mv "$CONSUL_CONFIG_FILE.previous" "$CONSUL_CONFIG_FILE"; fi
+# Checked before anything is installed, so an invalid configuration changes nothing on the node.
+validate_staged_config() {
+  if ! consul validate -quiet "$staging/$(basename "$CONSUL_CONFIG_FILE")"; then
+    log "the new configuration is invalid; nothing was changed"
     exit 1
   fi
+}
+
+wait_until_envoy_ready() {
+  local waited=0
+  until curl -fsS "http://$ENVOY_ADMIN_ADDR/ready" 2>/dev/null | grep -q LIVE; do
+    if ((waited >= 180)); then
+      log "Envoy is not ready after ${waited}s; see journalctl -u consul-mesh-gateway"
+      exit 1
+    fi
+    sleep 3
+    waited=$((waited + 3))
+  done
 }
 
 wait_until_healthy() {
@@ -126,6 +146,8 @@ restart_changed_units() {
       systemctl start "$unit"
       if [[ "$unit" == consul.service && "${WAIT_FOR_LEADER:-no}" == yes ]]; then wait_until_healthy; fi
     fi
+    # A started Envoy can still crash-loop (wrong token, CA, address): the gateway counts once it serves.
+    if [[ "$unit" == consul-mesh-gateway.service && -n "${ENVOY_ADMIN_ADDR:-}" ]]; then wait_until_envoy_ready; fi
   done
   # Units of the system (e.g. systemd-resolved) whose configuration changed: restart them if running.
   for unit in "${changed_units[@]}"; do
@@ -136,12 +158,10 @@ restart_changed_units() {
   done
 }
 
-IFS=, read -r -a START_UNITS <<<"${NODE_UNITS:-consul.service}"
-
 wait_for_cloud_init
 ensure_packages
 mount_data_volume
+validate_staged_config
 install_files
-validate_consul_config
 restart_changed_units
 log "node converged (${NODE_ROLE})"

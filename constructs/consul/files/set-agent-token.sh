@@ -5,6 +5,8 @@
 set -euo pipefail
 
 staging=${1:?usage: set-agent-token.sh STAGING_DIR}
+# The staging folder holds the management token: gone however this ends.
+trap 'rm -rf "$staging"' EXIT
 ca_file=/etc/consul.d/tls/ca.pem
 api=https://127.0.0.1:8501
 
