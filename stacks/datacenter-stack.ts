@@ -12,7 +12,7 @@ import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
 import { ConsulServerNode, MeshGatewayNode } from "../constructs/consul/consul-nodes";
 import { FederationSecrets } from "../constructs/consul/federation-secrets";
 import { DatacenterFoundation } from "./datacenter-foundation";
-import { addGateways, addServers, NodeTokens } from "./node-groups";
+import { addGateways, addServers, gatewayNodeName, NodeTokens, serverNodeName } from "./node-groups";
 import { stageSettings } from "./rollout";
 
 /**
@@ -168,8 +168,8 @@ export class PrimaryAclStack extends TerraformStack {
       primaryDatacenter: primary.datacenter.name,
       datacenters: federation.datacenters.map((dc) => ({
         name: dc.name,
-        serverNodes: Array.from({ length: dc.servers.count }, (_, i) => `${dc.name}-server-${i + 1}`),
-        gatewayNodes: Array.from({ length: dc.gateways.count }, (_, i) => `${dc.name}-gateway-${i + 1}`),
+        serverNodes: Array.from({ length: dc.servers.count }, (_, i) => serverNodeName(dc.name, i)),
+        gatewayNodes: Array.from({ length: dc.gateways.count }, (_, i) => gatewayNodeName(dc.name, i)),
       })),
       proxyDefaults: stage.mesh ? federation.consul.proxyDefaults : undefined,
       policies: federation.acl.policies.map((policy) => ({
