@@ -18,6 +18,20 @@ log() { printf 'node-apply: %s\n' "$*" >&2; }
 : "${NODE_ROLE:?}" "${CONSUL_PACKAGE:?}" "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}"
 IFS=, read -r -a START_UNITS <<<"${NODE_UNITS:-consul.service}"
 
+# Runs a check every 3 seconds until it succeeds; gives up, naming what failed, after LIMIT seconds.
+wait_for() {
+  local limit=$1 failure=$2 waited=0
+  shift 2
+  until "$@"; do
+    if ((waited >= limit)); then
+      log "$failure (after ${waited}s)"
+      exit 1
+    fi
+    sleep 3
+    waited=$((waited + 3))
+  done
+}
+
 wait_for_cloud_init() {
   if command -v cloud-init >/dev/null; then
     cloud-init status --wait >/dev/null || log "cloud-init reported a problem; continuing"
@@ -53,15 +67,7 @@ ensure_packages() {
 
 mount_data_volume() {
   [[ -n "${DATA_DEVICE:-}" ]] || return 0
-  local waited=0
-  until [[ -b "$DATA_DEVICE" ]]; do
-    if ((waited >= 300)); then
-      log "data volume $DATA_DEVICE did not appear"
-      exit 1
-    fi
-    sleep 2
-    waited=$((waited + 2))
-  done
+  wait_for 300 "data volume $DATA_DEVICE did not appear" test -b "$DATA_DEVICE"
   if ! blkid "$DATA_DEVICE" >/dev/null; then
     log "formatting the new data volume $DATA_DEVICE"
     mkfs.ext4 -q -L consul-data "$DATA_DEVICE"
@@ -105,29 +111,15 @@ validate_staged_config() {
   fi
 }
 
-wait_until_envoy_ready() {
-  local waited=0
-  until curl -fsS "http://$ENVOY_ADMIN_ADDR/ready" 2>/dev/null | grep -q LIVE; do
-    if ((waited >= 180)); then
-      log "Envoy is not ready after ${waited}s; see journalctl -u consul-mesh-gateway"
-      exit 1
-    fi
-    sleep 3
-    waited=$((waited + 3))
-  done
+envoy_ready() { curl -fsS "http://$ENVOY_ADMIN_ADDR/ready" 2>/dev/null | grep -q LIVE; }
+
+leader_known() {
+  curl -fsS --cacert "$CONSUL_CA_FILE" "https://$CONSUL_HTTPS_ADDR/v1/status/leader" 2>/dev/null | grep -q '[0-9]'
 }
 
-wait_until_healthy() {
-  local waited=0
-  until curl -fsS --cacert "$CONSUL_CA_FILE" "https://$CONSUL_HTTPS_ADDR/v1/status/leader" 2>/dev/null | grep -q '[0-9]'; do
-    if ((waited >= 300)); then
-      log "the Consul agent has no leader after ${waited}s; see journalctl -u consul"
-      exit 1
-    fi
-    sleep 3
-    waited=$((waited + 3))
-  done
-}
+wait_until_envoy_ready() { wait_for 180 "Envoy is not ready; see journalctl -u consul-mesh-gateway" envoy_ready; }
+
+wait_until_healthy() { wait_for 300 "the Consul agent has no leader; see journalctl -u consul" leader_known; }
 
 restart_changed_units() {
   systemctl daemon-reload
