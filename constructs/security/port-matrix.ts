@@ -57,10 +57,6 @@ export const PORT_MATRIX: readonly PortRule[] = [
 /** Ports that must never be reachable from the internet (checked by tests and the synth checks). */
 export const SERVER_ONLY_PORTS: readonly number[] = [8300, 8302];
 
-export function rulesFor(role: NodeRole): PortRule[] {
-  return PORT_MATRIX.filter((rule) => rule.roles.includes(role));
-}
-
 const SOURCE_LABELS: Record<TrafficSource, string> = {
   datacenter: "own datacenter network",
   admin: "`access.adminCidrs`",

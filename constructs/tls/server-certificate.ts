@@ -72,6 +72,38 @@ export interface ClientCertificateProps {
   readonly earlyRenewalHours?: number;
 }
 
+interface AgentCertificateInput {
+  readonly nodeName: string;
+  readonly datacenter: string;
+  readonly domain?: string;
+  readonly validityHours?: number;
+  readonly earlyRenewalHours?: number;
+}
+
+/**
+ * Defaults and checks that every agent certificate shares; returns the validator for the caller's own
+ * checks, which it must finish with throwIfInvalid().
+ */
+function agentCertificateSettings(scope: Construct, props: AgentCertificateInput, nodeNameExample: string) {
+  const domain = props.domain ?? "consul";
+  const validityHours = props.validityHours ?? 8760;
+  const earlyRenewalHours = props.earlyRenewalHours ?? 720;
+  const validator = new PropsValidator(scope)
+    .check(
+      NODE_NAME.test(props.nodeName),
+      "nodeName",
+      `"${props.nodeName}" must be a short name without dots (e.g. ${nodeNameExample})`,
+    )
+    .check(
+      NODE_NAME.test(props.datacenter),
+      "datacenter",
+      `"${props.datacenter}" is not a valid datacenter name (e.g. prod1)`,
+    )
+    .check(DNS_NAME.test(domain), "domain", `"${domain}" is not a DNS name (e.g. consul)`)
+    .check(earlyRenewalHours < validityHours, "earlyRenewalHours", "must be shorter than validityHours");
+  return { domain, validityHours, earlyRenewalHours, validator };
+}
+
 function signedCertificate(
   scope: Construct,
   ca: CertificateSigner,
@@ -110,15 +142,12 @@ export class ClientCertificate extends Construct {
 
   constructor(scope: Construct, id: string, props: ClientCertificateProps) {
     super(scope, id);
-    const domain = props.domain ?? "consul";
-    const validityHours = props.validityHours ?? 8760;
-    const earlyRenewalHours = props.earlyRenewalHours ?? 720;
-    new PropsValidator(this)
-      .check(NODE_NAME.test(props.nodeName), "nodeName", `"${props.nodeName}" must be a short name without dots`)
-      .check(NODE_NAME.test(props.datacenter), "datacenter", `"${props.datacenter}" is not a valid datacenter name`)
-      .check(DNS_NAME.test(domain), "domain", `"${domain}" is not a DNS name (e.g. consul)`)
-      .check(earlyRenewalHours < validityHours, "earlyRenewalHours", "must be shorter than validityHours")
-      .throwIfInvalid();
+    const { domain, validityHours, earlyRenewalHours, validator } = agentCertificateSettings(
+      this,
+      props,
+      "prod1-gateway-1",
+    );
+    validator.throwIfInvalid();
     this.sans = {
       dnsNames: [`client.${props.datacenter}.${domain}`, props.nodeName, "localhost"],
       ipAddresses: ["127.0.0.1", props.privateIp],
@@ -149,28 +178,18 @@ export class ServerCertificate extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerCertificateProps) {
     super(scope, id);
-    const domain = props.domain ?? "consul";
-    const validityHours = props.validityHours ?? 8760;
-    const earlyRenewalHours = props.earlyRenewalHours ?? 720;
-    new PropsValidator(this)
-      .check(
-        NODE_NAME.test(props.nodeName),
-        "nodeName",
-        `"${props.nodeName}" must be a short name without dots (e.g. prod1-server-1)`,
-      )
-      .check(
-        NODE_NAME.test(props.datacenter),
-        "datacenter",
-        `"${props.datacenter}" is not a valid datacenter name (e.g. prod1)`,
-      )
-      .check(DNS_NAME.test(domain), "domain", `"${domain}" is not a DNS name (e.g. consul)`)
+    const { domain, validityHours, earlyRenewalHours, validator } = agentCertificateSettings(
+      this,
+      props,
+      "prod1-server-1",
+    );
+    validator
       .check(props.ipAddresses.length > 0, "ipAddresses", "must list the private address (and the floating IP)")
       .check(
         props.ipAddresses.every((ip) => Token.isUnresolved(ip) || /^\d+\.\d+\.\d+\.\d+$/.test(ip)),
         "ipAddresses",
         "must be IPv4 addresses or Terraform references to them",
       )
-      .check(earlyRenewalHours < validityHours, "earlyRenewalHours", "must be shorter than validityHours")
       .throwIfInvalid();
 
     this.sans = serverCertificateSans({
