@@ -1,15 +1,18 @@
-import { ConfigError, configPathFromEnvironment, loadFederationConfig } from "./config/load";
-import { FederationCheckError, synthesizeFederation } from "./stacks/synthesize";
+import { configPathFromEnvironment, loadFederationConfig } from "./config/load";
+import { FederationError } from "./domain/errors";
+import { synthesizeFederation } from "./stacks/synthesize";
 
 /**
  * Entry point of `cdktf synth|diff|deploy`: validates the configuration before anything exists, then
- * synthesizes every stack and the reviewable node files into CDKTF_OUTDIR (cdktf.out by default).
+ * synthesizes every stack and the reviewable node files into CDKTF_OUTDIR (cdktf.out by default). A
+ * problem the user can fix is printed as its message alone, with exit status 1; anything else is a bug and
+ * keeps its stack trace.
  */
 function main(): void {
   try {
     synthesizeFederation(loadFederationConfig(configPathFromEnvironment()), process.env.CDKTF_OUTDIR ?? "cdktf.out");
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof FederationCheckError) {
+    if (error instanceof FederationError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

@@ -8,7 +8,7 @@ import {
   SCALAR_RULE_KINDS,
   ScalarRuleKind,
   UNSAFE_RULE_NAME,
-} from "../constructs/acl/rules";
+} from "../domain/acl-rules";
 import { closestMatch } from "./did-you-mean";
 
 /**

@@ -2,23 +2,13 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { core } from "zod";
-import type { AclRules } from "../constructs/acl/rules";
+import type { AclRules } from "../domain/acl-rules";
+import { ConfigError } from "../domain/errors";
 import { parseAclRules } from "./acl-rules-parser";
 import { FederationConfig, federationSchema } from "./schema";
 
 export const DEFAULT_CONFIG_PATH = "federation.yaml";
 export const CONFIG_PATH_VARIABLE = "FEDERATION_CONFIG";
-
-/** Every problem of a configuration file, each as `path.to.field: what is wrong (what would be right)`. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${file}: invalid federation configuration\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
 
 /** `datacenters[1].servers.count` from `["datacenters", 1, "servers", "count"]`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -1,8 +1,13 @@
 import { Aspects } from "cdktf";
 import { Construct } from "constructs";
-import { FederationChecks } from "../constructs/checks/federation-checks";
+import { FederationChecks } from "../checks/engine";
+import { FEDERATION_RULES } from "../checks/pack";
 import type { FederationConfig } from "../config/schema";
-import { DatacenterStack, gatewayAddresses, PrimaryAclStack, PrimaryGatewaysStack } from "./datacenter-stack";
+import { stackNames } from "../domain/names";
+import { DatacenterStack, gatewayAddresses } from "./datacenter-stack";
+import { planFederation } from "./federation-plan";
+import { PrimaryAclStack } from "./primary-acl-stack";
+import { PrimaryGatewaysStack } from "./primary-gateways-stack";
 
 export interface Federation {
   readonly primary: DatacenterStack;
@@ -19,50 +24,35 @@ export interface Federation {
  * then each secondary (`<dc>`: servers, then gateways), secondaries independent of each other.
  */
 export function buildFederation(scope: Construct, federation: FederationConfig): Federation {
-  const primaryConfig = federation.datacenters.find((datacenter) => datacenter.primary);
-  if (!primaryConfig) throw new Error("the validated configuration has no primary datacenter");
-  const primaryDatacenter = primaryConfig.name;
+  const plan = planFederation(federation);
+  const names = stackNames(plan.primary.name);
 
-  const primary = new DatacenterStack(scope, primaryDatacenter, {
-    federation,
-    datacenter: primaryConfig,
-    primaryDatacenter,
-    tokens: {},
-    includeGateways: false,
-  });
-  const primaryAcl = new PrimaryAclStack(scope, `${primaryDatacenter}-acl`, { federation, primary });
+  const primary = new DatacenterStack(scope, names.primary, { plan, datacenter: plan.primary, includeGateways: false });
+  const primaryAcl = new PrimaryAclStack(scope, names.primaryAcl, { plan, primary });
   primaryAcl.addDependency(primary);
-  const primaryGateways = new PrimaryGatewaysStack(scope, `${primaryDatacenter}-gateways`, {
-    federation,
+  const primaryGateways = new PrimaryGatewaysStack(scope, names.primaryGateways, {
+    plan,
     primary,
-    tokens: primaryAcl.tokensFor(primaryConfig),
+    tokens: primaryAcl.tokens,
   });
   primaryGateways.addDependency(primaryAcl);
 
-  const secondaries = federation.datacenters
-    .filter((datacenter) => !datacenter.primary)
-    .map((datacenter) => {
-      const stack = new DatacenterStack(scope, datacenter.name, {
-        federation,
-        datacenter,
-        primaryDatacenter,
-        secrets: primary.secrets,
-        tokens: primaryAcl.tokensFor(datacenter),
-        primaryGateways: gatewayAddresses(primaryGateways.gateways),
-        includeGateways: true,
-      });
-      stack.addDependency(primaryGateways);
-      return stack;
+  const secondaries = plan.secondaries.map((datacenter) => {
+    const stack = new DatacenterStack(scope, names.secondary(datacenter.name), {
+      plan,
+      datacenter,
+      secrets: primary.secrets,
+      tokens: primaryAcl.tokens,
+      primaryGateways: gatewayAddresses(primaryGateways.gateways),
+      includeGateways: true,
     });
-  // cdktf applies the aspects of a stack and its children, not those of the app: add the checks to
-  // every stack, one instance so that a finding is reported once.
-  const checks = new FederationChecks({ stage: federation.rollout.stage, root: scope });
-  for (const stack of [primary, primaryAcl, primaryGateways, ...secondaries]) Aspects.of(stack).add(checks);
-  return {
-    primary,
-    primaryAcl,
-    primaryGateways,
-    secondaries,
-    stacks: [primary, primaryAcl, primaryGateways, ...secondaries],
-  };
+    stack.addDependency(primaryGateways);
+    return stack;
+  });
+  const stacks = [primary, primaryAcl, primaryGateways, ...secondaries];
+  // cdktf applies the aspects of a stack and its children, not those of the app: one instance on every
+  // stack, so that a finding is reported once.
+  const checks = new FederationChecks({ stage: federation.rollout.stage, root: scope, rules: FEDERATION_RULES });
+  for (const stack of stacks) Aspects.of(stack).add(checks);
+  return { primary, primaryAcl, primaryGateways, secondaries, stacks };
 }

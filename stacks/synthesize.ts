@@ -2,19 +2,12 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { App } from "cdktf";
 import type { FederationConfig } from "../config/schema";
+import { FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
 import { writeReviewableFiles } from "./reviewable-output";
 import { renderTopologyDocument } from "./topology";
 
 const ERROR_ANNOTATIONS = "Encountered Annotations with level ERROR";
-
-/** Synthesis stopped by an error finding of the federation checks. */
-export class FederationCheckError extends Error {
-  constructor(readonly findings: string) {
-    super(`federation checks failed:\n${findings}`);
-    this.name = "FederationCheckError";
-  }
-}
 
 /**
  * Synthesizes the federation into `outdir`. Everything is assembled in a sibling folder that replaces

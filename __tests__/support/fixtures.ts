@@ -1,8 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { TerraformStack, Testing } from "cdktf";
 import { parse } from "yaml";
 import { validateFederationConfig } from "../../config/load";
 import type { FederationConfig, FederationConfigInput } from "../../config/schema";
+import type { MeshGatewayNodeProps } from "../../constructs/consul/mesh-gateway-node";
+import type { ConsulNodeProps } from "../../constructs/consul/node-files";
+import type { ConsulServerNodeProps } from "../../constructs/consul/server-node";
+import { CertificateAuthority } from "../../constructs/tls/certificate-authority";
+import { agentSettings, nodePackages } from "../../stacks/node-settings";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 export const EXAMPLE_CONFIG_PATH = join(REPO_ROOT, "federation.yaml");
@@ -17,4 +23,70 @@ export function exampleConfig(mutate: (input: FederationConfigInput) => void = (
   const input = exampleInput();
   mutate(input);
   return validateFederationConfig(input, "federation.yaml", REPO_ROOT);
+}
+
+/** A stack of its own in a test app. */
+export function testStack(id = "test"): TerraformStack {
+  return new TerraformStack(Testing.app(), id);
+}
+
+/**
+ * The one set of props every construct test starts from: a single-server primary datacenter `dc1`
+ * (`dc1-server-1` at 10.1.0.10) whose settings come from the bundled example.
+ */
+export function consulNodeProps(scope: TerraformStack, overrides: Partial<ConsulNodeProps> = {}): ConsulNodeProps {
+  const example = exampleConfig();
+  return {
+    nodeName: "dc1-server-1",
+    datacenter: "dc1",
+    primaryDatacenter: "dc1",
+    domain: "consul",
+    interfaceName: "ens3",
+    vm: {
+      imageName: "img",
+      flavorName: "m1",
+      keyPairName: "kp",
+      networkId: "net",
+      subnetId: "sub",
+      fixedIp: "10.1.0.10",
+      securityGroupIds: ["sg"],
+      floatingIpPool: "public",
+    },
+    ca: new CertificateAuthority(scope, "ca"),
+    gossipKey: "key",
+    retryJoin: ["10.1.0.10"],
+    packages: nodePackages(example),
+    sshUser: "ubuntu",
+    connect: true,
+    settings: agentSettings(example),
+    applyAfter: [],
+    ...overrides,
+  };
+}
+
+export function serverNodeProps(
+  scope: TerraformStack,
+  overrides: Partial<ConsulServerNodeProps> = {},
+): ConsulServerNodeProps {
+  return {
+    ...consulNodeProps(scope),
+    serverCount: 1,
+    waitForLeader: true,
+    dataVolume: { sizeGb: 10 },
+    ...overrides,
+  };
+}
+
+export function gatewayNodeProps(
+  scope: TerraformStack,
+  overrides: Partial<MeshGatewayNodeProps> = {},
+): MeshGatewayNodeProps {
+  const base = consulNodeProps(scope);
+  return {
+    ...base,
+    nodeName: "dc1-gateway-1",
+    vm: { ...base.vm, fixedIp: "10.1.0.30" },
+    startGateway: true,
+    ...overrides,
+  };
 }

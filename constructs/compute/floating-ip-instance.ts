@@ -6,15 +6,14 @@ import { ComputeVolumeAttachV2 } from "../../.gen/providers/openstack/compute-vo
 import { NetworkingFloatingipAssociateV2 } from "../../.gen/providers/openstack/networking-floatingip-associate-v2";
 import { NetworkingFloatingipV2 } from "../../.gen/providers/openstack/networking-floatingip-v2";
 import { NetworkingPortV2 } from "../../.gen/providers/openstack/networking-port-v2";
-import { NODE_NAME, PropsValidator } from "../validation";
+import { DNS_LABEL } from "../../domain/names";
+import { PropsValidator } from "../validation";
 
 export interface DataVolumeProps {
   /** Size in GB. */
   readonly sizeGb: number;
   /** Cinder volume type. @default the cloud's default */
   readonly volumeType?: string;
-  /** Refuse to destroy the volume (it holds state such as Raft data). @default true */
-  readonly preventDestroy?: boolean;
 }
 
 export interface FloatingIpInstanceProps {
@@ -44,7 +43,7 @@ export interface FloatingIpInstanceProps {
   readonly networkReady?: readonly ITerraformDependable[];
 }
 
-/** A VM on a fixed-address port with a floating IP and an optional persistent data volume. */
+/** A VM on a fixed-address port with a floating IP and an optional persistent data volume, never destroyed by Terraform. */
 export class FloatingIpInstance extends Construct {
   readonly instance: ComputeInstanceV2;
   readonly privateIp: string;
@@ -57,7 +56,7 @@ export class FloatingIpInstance extends Construct {
   constructor(scope: Construct, id: string, props: FloatingIpInstanceProps) {
     super(scope, id);
     new PropsValidator(this)
-      .check(NODE_NAME.test(props.name), "name", `"${props.name}" must be short, lowercase and without dots`)
+      .check(DNS_LABEL.test(props.name), "name", `"${props.name}" must be short, lowercase and without dots`)
       .check(/^\d+\.\d+\.\d+\.\d+$/.test(props.fixedIp), "fixedIp", `"${props.fixedIp}" is not an IPv4 address`)
       .check(props.securityGroupIds.length > 0, "securityGroupIds", "must name at least one security group")
       .check(
@@ -105,7 +104,8 @@ export class FloatingIpInstance extends Construct {
         volumeType: props.dataVolume.volumeType,
         availabilityZone: props.availabilityZone,
         enableOnlineResize: true,
-        lifecycle: { preventDestroy: props.dataVolume.preventDestroy ?? true },
+        // The volume holds state (Raft data): Terraform refuses to destroy it.
+        lifecycle: { preventDestroy: true },
       });
       const attachment = new ComputeVolumeAttachV2(this, "data-volume-attachment", {
         instanceId: this.instance.id,

@@ -28,9 +28,7 @@ export interface SshFileDeliveryProps {
   /** What must exist before the node is reachable. */
   readonly dependsOn?: readonly ITerraformDependable[];
   /** The identity of the machine (its instance ID): when it changes, everything is delivered again. */
-  readonly target?: string;
-  /** How long to wait for SSH on a booting VM. @default "15m" */
-  readonly timeout?: string;
+  readonly target: string;
 }
 
 /** Name of the manifest that lists mode, owner, group, name, destination and units of every file. */
@@ -55,6 +53,8 @@ export function escapeTemplateSequences(content: string): string {
 export class SshFileDelivery extends Construct {
   readonly resource: DataResource;
   readonly manifest: string;
+  /** What the node receives, as delivered. */
+  readonly files: readonly DeliveredFile[];
 
   constructor(scope: Construct, id: string, props: SshFileDeliveryProps) {
     super(scope, id);
@@ -91,6 +91,7 @@ export class SshFileDelivery extends Construct {
       .check(PLAIN.test(props.user), "user", `"${props.user}" is not a user name`)
       .throwIfInvalid();
 
+    this.files = props.files;
     this.manifest = props.files
       .filter((file) => file.destination !== "-")
       .map((file) =>
@@ -108,7 +109,8 @@ export class SshFileDelivery extends Construct {
       host: props.host,
       user: props.user,
       agent: "true",
-      timeout: props.timeout ?? "15m",
+      // How long to wait for SSH on a booting VM.
+      timeout: "15m",
     };
     const uploads: FileProvisioner[] = [
       ...props.files.map((file) => ({
@@ -128,7 +130,7 @@ export class SshFileDelivery extends Construct {
           ]),
         ),
         // A new VM behind the same address must receive everything again.
-        ...(props.target ? { target: props.target } : {}),
+        target: props.target,
       },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       connection,

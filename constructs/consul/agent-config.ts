@@ -1,3 +1,6 @@
+import { NODE_PATHS } from "../../domain/node-paths";
+import { CONSUL_PORTS } from "../../domain/ports";
+
 /**
  * The Consul agent configuration as a typed object, rendered to JSON. Field names are Consul's own
  * (snake_case) so that the rendered file reads like Consul's documentation.
@@ -74,21 +77,6 @@ export interface ConsulAgentConfig {
   readonly acl?: ConsulAclSettings;
 }
 
-/** Where files land on every node; the systemd units and the apply script use the same paths. */
-export const NODE_PATHS = {
-  configDir: "/etc/consul.d",
-  agentConfig: "/etc/consul.d/consul.json",
-  tlsDir: "/etc/consul.d/tls",
-  caFile: "/etc/consul.d/tls/ca.pem",
-  certFile: "/etc/consul.d/tls/agent.pem",
-  keyFile: "/etc/consul.d/tls/agent-key.pem",
-  gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
-  resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
-  dataDir: "/opt/consul",
-} as const;
-
-export const CONSUL_PORTS = { https: 8501, grpcTls: 8503, dns: 8600, meshGateway: 8443 } as const;
-
 /** Production settings of every agent; each is a field of the federation configuration. */
 export interface AgentSettings {
   readonly logLevel: string;
@@ -103,18 +91,6 @@ export interface AgentSettings {
   readonly udpAnswerLimit: number;
 }
 
-export const DEFAULT_AGENT_SETTINGS: AgentSettings = {
-  logLevel: "INFO",
-  raftMultiplier: 1,
-  ui: true,
-  prometheusRetentionTime: "60s",
-  disableHostname: true,
-  leaveOnTerminate: true,
-  recursors: [],
-  enableTruncate: true,
-  udpAnswerLimit: 3,
-};
-
 export interface CommonAgentInput {
   readonly datacenter: string;
   readonly primaryDatacenter: string;
@@ -128,8 +104,7 @@ export interface CommonAgentInput {
   readonly retryJoin: readonly string[];
   /** Gossip encryption key (base64, 32 bytes): a secret. */
   readonly gossipKey: string;
-  /** @default DEFAULT_AGENT_SETTINGS */
-  readonly settings?: AgentSettings;
+  readonly settings: AgentSettings;
   readonly connect: boolean;
   readonly acl?: ConsulAclSettings;
 }
@@ -143,7 +118,7 @@ export function interfaceAddressTemplate(interfaceName: string): string {
 }
 
 function commonSettings(input: CommonAgentInput) {
-  const settings = input.settings ?? DEFAULT_AGENT_SETTINGS;
+  const { settings } = input;
   return {
     datacenter: input.datacenter,
     primary_datacenter: input.primaryDatacenter,
@@ -183,8 +158,8 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
     // Servers answer the API and DNS for operators and the local gateways, so they listen on all
     // interfaces; the security groups decide who reaches them.
     client_addr: "0.0.0.0",
-    ui_config: { enabled: (input.settings ?? DEFAULT_AGENT_SETTINGS).ui },
-    performance: { raft_multiplier: (input.settings ?? DEFAULT_AGENT_SETTINGS).raftMultiplier },
+    ui_config: { enabled: input.settings.ui },
+    performance: { raft_multiplier: input.settings.raftMultiplier },
     server: true,
     bootstrap_expect: input.serverCount,
     tls: {
@@ -219,7 +194,7 @@ export function gatewayAgentConfig(input: CommonAgentInput): ConsulAgentConfig {
     // Gateways serve no UI: their API listens on loopback for the local Envoy only.
     ui_config: { enabled: false },
     server: false,
-    leave_on_terminate: (input.settings ?? DEFAULT_AGENT_SETTINGS).leaveOnTerminate,
+    leave_on_terminate: input.settings.leaveOnTerminate,
     // The gateway's own certificate from the federation CA, not auto_encrypt: auto_encrypt certificates
     // come from the Connect CA, which Envoy's -ca-file (the federation CA) cannot verify, and which a
     // secondary datacenter only has once WAN federation runs (the mesh stage).

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { SshFileDelivery } from "../compute/ssh-file-delivery";
 
@@ -16,8 +15,7 @@ export interface AgentTokenDeliveryProps {
   /** A token allowed to set agent tokens (the management token). */
   readonly managementToken: string;
   /** The node's instance ID: a new VM gets its token again. */
-  readonly target?: string;
-  readonly dependsOn?: readonly ITerraformDependable[];
+  readonly target: string;
 }
 
 /**
@@ -35,7 +33,6 @@ export class AgentTokenDelivery extends Construct {
       user: props.sshUser,
       applyScript: SCRIPT,
       target: props.target,
-      dependsOn: props.dependsOn,
       files: [
         { name: SCRIPT, content: SCRIPT_SOURCE, ...secret, mode: "0700" },
         { name: "agent-token.json", content: JSON.stringify({ Token: props.agentToken }), ...secret },

@@ -2,12 +2,7 @@ import { Bytes } from "@cdktf/provider-random/lib/bytes";
 import { Uuid } from "@cdktf/provider-random/lib/uuid";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { CertificateAuthority, CertificateAuthorityProps } from "../tls/certificate-authority";
-
-export interface FederationSecretsProps {
-  /** The federation CA. @default CertificateAuthority defaults */
-  readonly ca?: CertificateAuthorityProps;
-}
+import { CertificateAuthority } from "../tls/certificate-authority";
 
 /**
  * What every datacenter of a federation shares: the CA that signs all server certificates and the
@@ -23,9 +18,9 @@ export class FederationSecrets extends Construct {
    */
   readonly initialManagementToken: string;
 
-  constructor(scope: Construct, id: string, props: FederationSecretsProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.ca = new CertificateAuthority(this, "ca", props.ca);
+    this.ca = new CertificateAuthority(this, "ca");
     this.gossipKey = new Bytes(this, "gossip-key", { length: 32 }).base64;
     this.initialManagementToken = Fn.sensitive(new Uuid(this, "initial-management-token").result);
   }

@@ -1,185 +1,153 @@
-import { CloudConfig, CloudConfigAptSource } from "../bootstrap/cloud-config";
-import { renderEnvironmentFile } from "../bootstrap/environment-file";
-import { renderSystemdConfig, renderSystemdUnit, SystemdUnit } from "../bootstrap/systemd-unit";
-import { CONSUL_PORTS, NODE_PATHS } from "./agent-config";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { CONSUL_UNIT, NODE_PATHS, RESOLVED_UNIT } from "../../domain/node-paths";
+import { DNS_LABEL } from "../../domain/names";
+import type { FloatingIpInstance, FloatingIpInstanceProps } from "../compute/floating-ip-instance";
+import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
+import { ReviewableFiles } from "../review/reviewable-files";
+import type { CertificateSigner } from "../tls/certificate-authority";
+import { PropsValidator } from "../validation";
+import type { AgentSettings, ConsulAclSettings, ConsulAgentConfig } from "./agent-config";
+import { consulDnsForwarding, ConsulNodePackages } from "./system-files";
 
-export type ConsulNodeRole = "server" | "gateway";
-
-/** Debian packages of a node and the repositories they come from. */
-export interface ConsulNodePackages {
-  /** Debian version of HashiCorp's `consul` package, e.g. `1.22.4-1`. */
-  readonly consulVersion: string;
-  /** Envoy's package (`envoy-1.35`) and, optionally, its exact version (`1.35.6`). */
-  readonly envoy: { readonly name: string; readonly version?: string };
-  readonly repositories: {
-    readonly hashicorp: CloudConfigAptSource;
-    readonly envoy: CloudConfigAptSource;
-  };
-}
-
-export const CONSUL_UNIT = "consul.service";
-/** Envoy's admin listener: loopback only; the apply script asks its /ready. */
-export const ENVOY_ADMIN_ADDRESS = "127.0.0.1:19000";
-export const MESH_GATEWAY_UNIT = "consul-mesh-gateway.service";
+/** The script that converges a node to the files delivered beside it. */
 export const APPLY_SCRIPT = "node-apply.sh";
+const APPLY_SCRIPT_SOURCE = readFileSync(join(__dirname, "files", APPLY_SCRIPT), "utf8");
 
-/**
- * First-boot bootstrap: repositories, pinned packages and the `consul` user. Nothing here changes
- * with Consul settings, so it never needs to change on a running node; the apply script converges
- * package versions in place when they do change.
- */
-export function consulNodeCloudConfig(
-  role: ConsulNodeRole,
-  hostname: string,
-  packages: ConsulNodePackages,
-): CloudConfig {
-  const envoy = packages.envoy.version ? ([packages.envoy.name, packages.envoy.version] as const) : packages.envoy.name;
-  return {
-    hostname,
-    preserve_hostname: false,
-    manage_etc_hosts: true,
-    ssh_pwauth: false,
-    users: [
-      "default",
-      { name: "consul", system: true, homedir: NODE_PATHS.dataDir, shell: "/usr/sbin/nologin", lock_passwd: true },
-    ],
-    package_update: true,
-    apt: {
-      sources: {
-        hashicorp: packages.repositories.hashicorp,
-        ...(role === "gateway" ? { envoy: packages.repositories.envoy } : {}),
-      },
-    },
-    packages: [["consul", packages.consulVersion], ...(role === "gateway" ? [envoy] : []), "curl"],
-  };
-}
+/** Where and how the node's VM runs: the instance's props but those the node decides itself. */
+export type ConsulNodeVmProps = Omit<FloatingIpInstanceProps, "name" | "userData" | "dataVolume">;
 
-export function consulUnit(role: ConsulNodeRole): SystemdUnit {
-  return {
-    Unit: {
-      Description: `Consul agent (${role}), managed by consul-federation-openstack`,
-      Documentation: "https://developer.hashicorp.com/consul/docs/agent",
-      Wants: "network-online.target",
-      After: "network-online.target",
-      ConditionFileNotEmpty: NODE_PATHS.agentConfig,
-      ...(role === "server" ? { RequiresMountsFor: NODE_PATHS.dataDir } : {}),
-    },
-    Service: {
-      Type: "notify",
-      User: "consul",
-      Group: "consul",
-      ExecStart: `/usr/bin/consul agent -config-file=${NODE_PATHS.agentConfig}`,
-      ExecReload: "/bin/kill --signal HUP $MAINPID",
-      KillMode: "process",
-      KillSignal: "SIGTERM",
-      Restart: "on-failure",
-      RestartSec: 5,
-      LimitNOFILE: 65536,
-    },
-    Install: { WantedBy: "multi-user.target" },
-  };
-}
-
-/** `consul connect envoy` for a mesh gateway; per-node addresses come from the EnvironmentFile. */
-export function meshGatewayCommand(): string[] {
-  const https = `https://127.0.0.1:${CONSUL_PORTS.https}`;
-  return [
-    "/usr/bin/consul",
-    "connect",
-    "envoy",
-    "-gateway=mesh",
-    "-register",
-    "-service",
-    "${GATEWAY_SERVICE}",
-    "-address",
-    `\${LAN_ADDRESS}:${CONSUL_PORTS.meshGateway}`,
-    "-wan-address",
-    `\${WAN_ADDRESS}:${CONSUL_PORTS.meshGateway}`,
-    // Lets secondary servers reach this datacenter's servers through the gateway (WAN federation).
-    "-expose-servers",
-    "-http-addr",
-    https,
-    "-ca-file",
-    NODE_PATHS.caFile,
-    "-grpc-addr",
-    `https://127.0.0.1:${CONSUL_PORTS.grpcTls}`,
-    "-grpc-ca-file",
-    NODE_PATHS.caFile,
-    "-admin-bind",
-    ENVOY_ADMIN_ADDRESS,
-    "--",
-    "--log-level",
-    "debug",
-  ];
-}
-
-export function meshGatewayUnit(): SystemdUnit {
-  return {
-    Unit: {
-      Description: "Consul mesh gateway (Envoy), managed by consul-federation-openstack",
-      Documentation: "https://developer.hashicorp.com/consul/docs/connect/gateways/mesh-gateway",
-      Requires: CONSUL_UNIT,
-      After: CONSUL_UNIT,
-    },
-    Service: {
-      Type: "simple",
-      User: "consul",
-      Group: "consul",
-      EnvironmentFile: NODE_PATHS.gatewayEnvironment,
-      ExecStart: meshGatewayCommand().join(" "),
-      Restart: "on-failure",
-      RestartSec: 5,
-      // Envoy's debug log goes to stderr: keep it in the journal.
-      StandardOutput: "journal",
-      StandardError: "journal",
-    },
-    Install: { WantedBy: "multi-user.target" },
-  };
-}
-
-/**
- * A systemd-resolved drop-in that sends the Consul domain(s), and only them, to the local agent's DNS
- * port. Ubuntu and Debian cloud images resolve through systemd-resolved; Consul does not sign answers.
- */
-export function consulDnsForwarding(domains: readonly string[]): string {
-  return renderSystemdConfig({
-    Resolve: {
-      DNS: `127.0.0.1:${CONSUL_PORTS.dns}`,
-      DNSSEC: false,
-      Domains: domains.map((domain) => `~${domain}`).join(" "),
-    },
-  });
-}
-
-export interface NodeEnvironmentInput {
-  readonly role: ConsulNodeRole;
+/** Settings shared by servers and gateways of one datacenter. */
+export interface ConsulNodeProps {
+  readonly nodeName: string;
+  readonly datacenter: string;
+  readonly primaryDatacenter: string;
+  /** Consul's DNS domain. */
+  readonly domain: string;
+  /** Interface whose address Consul advertises in the datacenter. */
+  readonly interfaceName: string;
+  readonly vm: ConsulNodeVmProps;
+  readonly ca: CertificateSigner;
+  /** Gossip encryption key (a Terraform reference to a sensitive value). */
+  readonly gossipKey: string;
+  /** Fixed addresses of the datacenter's servers. */
+  readonly retryJoin: readonly string[];
   readonly packages: ConsulNodePackages;
-  /** The data volume's device (servers). */
-  readonly dataDevice?: string;
-  /** Gateways: run Envoy (only once Connect is on). */
-  readonly startGateway?: boolean;
-  /** Wait for a cluster leader even on first start (the last server of a datacenter). */
-  readonly waitForLeader?: boolean;
+  /** SSH login user of the image, used to deliver settings. */
+  readonly sshUser: string;
+  /** Enable Connect (and, on servers, WAN federation over mesh gateways). */
+  readonly connect: boolean;
+  /** The agent's `acl` block; none while ACLs are off. */
+  readonly acl?: ConsulAclSettings;
+  /** Production agent settings (log level, telemetry, DNS). */
+  readonly settings: AgentSettings;
+  /** Apply this node's settings only after these (rolls restarts one node at a time); may be empty. */
+  readonly applyAfter: readonly ITerraformDependable[];
 }
 
-/** What the apply script needs to know about its node. */
-export function nodeEnvironment(input: NodeEnvironmentInput): string {
-  const { envoy } = input.packages;
-  return renderEnvironmentFile({
-    NODE_ROLE: input.role,
-    CONSUL_PACKAGE: `consul=${input.packages.consulVersion}`,
-    ...(input.role === "gateway"
-      ? { ENVOY_PACKAGE: envoy.version ? `${envoy.name}=${envoy.version}` : envoy.name }
-      : {}),
-    ...(input.dataDevice ? { DATA_DEVICE: input.dataDevice } : {}),
-    DATA_DIR: NODE_PATHS.dataDir,
-    CONSUL_CONFIG_FILE: NODE_PATHS.agentConfig,
-    CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
-    CONSUL_CA_FILE: NODE_PATHS.caFile,
-    NODE_UNITS: input.role === "gateway" && input.startGateway ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
-    WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
-    ...(input.role === "gateway" ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),
+/** The checks every Consul node makes of its props; the caller adds its own and calls throwIfInvalid(). */
+export function consulNodeValidator(scope: Construct, props: ConsulNodeProps): PropsValidator {
+  return new PropsValidator(scope)
+    .check(
+      DNS_LABEL.test(props.nodeName),
+      "nodeName",
+      `"${props.nodeName}" must be short, lowercase and without dots: a dotted node name breaks WAN federation`,
+    )
+    .check(props.retryJoin.length > 0, "retryJoin", "must list the datacenter's server addresses")
+    .check(
+      /^\d+\.\d+\.\d+-\d+$/.test(props.packages.consulVersion),
+      "packages.consulVersion",
+      `"${props.packages.consulVersion}" must be a Debian version such as 1.22.4-1`,
+    );
+}
+
+interface FileOptions {
+  /** Octal mode. @default "0644" */
+  readonly mode?: string;
+  /** Group owner; files with secrets the agent reads belong to `consul` with mode 0640. @default "root" */
+  readonly group?: "root" | "consul";
+  /** systemd units to restart when the file changes. */
+  readonly restarts?: readonly string[];
+}
+
+/** The file factory: every file a node receives is owned by root, mode 0644 unless said otherwise. */
+export const nodeFile = {
+  /** A file installed at `destination`. */
+  installed(name: string, destination: string, content: string, options: FileOptions = {}): DeliveredFile {
+    return {
+      name,
+      destination,
+      owner: "root",
+      group: options.group ?? "root",
+      mode: options.mode ?? "0644",
+      content,
+      ...(options.restarts ? { restarts: options.restarts } : {}),
+    };
+  },
+  /** Readable by the agent only (its configuration, its private key): root:consul 0640, restarts Consul. */
+  forAgent(name: string, destination: string, content: string): DeliveredFile {
+    return nodeFile.installed(name, destination, content, { group: "consul", mode: "0640", restarts: [CONSUL_UNIT] });
+  },
+  /** A file only the apply script reads from the staging folder. */
+  staged(name: string, content: string, mode = "0600"): DeliveredFile {
+    return { name, destination: "-", owner: "root", group: "root", mode, content };
+  },
+  /** The apply script itself. */
+  applyScript(): DeliveredFile {
+    return nodeFile.staged(APPLY_SCRIPT, APPLY_SCRIPT_SOURCE, "0700");
+  },
+  /** The agent configuration, rendered as JSON. */
+  agentConfig(config: ConsulAgentConfig): DeliveredFile {
+    return nodeFile.forAgent("consul.json", NODE_PATHS.agentConfig, `${JSON.stringify(config, null, 2)}\n`);
+  },
+  /** The agent's certificate and key, where the agent configuration expects them. */
+  certificate(certificate: { certPem: string; privateKeyPem: string }): DeliveredFile[] {
+    return [
+      nodeFile.installed("agent.pem", NODE_PATHS.certFile, certificate.certPem, { restarts: [CONSUL_UNIT] }),
+      nodeFile.forAgent("agent-key.pem", NODE_PATHS.keyFile, certificate.privateKeyPem),
+    ];
+  },
+  /** The resolver drop-in that sends the Consul domain(s) to the local agent. */
+  dnsForwarding(domains: readonly string[]): DeliveredFile {
+    return nodeFile.installed("resolved-consul.conf", NODE_PATHS.resolvedDropIn, consulDnsForwarding(domains), {
+      restarts: [RESOLVED_UNIT],
+    });
+  },
+};
+
+export interface NodeDeliveryInput {
+  readonly vm: FloatingIpInstance;
+  readonly cloudConfig: string;
+  readonly files: readonly DeliveredFile[];
+}
+
+/**
+ * Delivers a node's files to its VM (construct `settings`) and shows them to reviewers under
+ * `nodes/<datacenter>/<node>/` (construct `review`); returns the resource that completes when the node
+ * runs them.
+ */
+export function deliverNodeFiles(
+  scope: Construct,
+  props: ConsulNodeProps,
+  input: NodeDeliveryInput,
+): ITerraformDependable {
+  const delivery = new SshFileDelivery(scope, "settings", {
+    host: input.vm.publicIp,
+    user: props.sshUser,
+    files: input.files,
+    applyScript: APPLY_SCRIPT,
+    target: input.vm.instance.id,
+    dependsOn: [...input.vm.ready, ...props.applyAfter],
   });
+  new ReviewableFiles(scope, "review", {
+    folder: `nodes/${props.datacenter}/${props.nodeName}`,
+    files: {
+      "cloud-config.yaml": input.cloudConfig,
+      ...Object.fromEntries(input.files.map((file) => [file.name, file.content])),
+      "manifest.tsv": delivery.manifest,
+    },
+  });
+  return delivery.resource;
 }
-
-export { renderSystemdUnit };

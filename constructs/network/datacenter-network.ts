@@ -6,7 +6,7 @@ import { NetworkingNetworkV2 } from "../../.gen/providers/openstack/networking-n
 import { NetworkingRouterInterfaceV2 } from "../../.gen/providers/openstack/networking-router-interface-v2";
 import { NetworkingRouterV2 } from "../../.gen/providers/openstack/networking-router-v2";
 import { NetworkingSubnetV2 } from "../../.gen/providers/openstack/networking-subnet-v2";
-import { cidrSize, formatCidr, hostAddress, Ipv4Cidr, parseIpv4Cidr } from "../../config/ipv4";
+import { cidrSize, formatCidr, hostAddress, Ipv4Cidr, parseIpv4Cidr } from "../../domain/ipv4";
 import { PropsValidator } from "../validation";
 
 export interface ExistingNetwork {
@@ -25,10 +25,8 @@ export interface DatacenterNetworkProps {
   readonly externalNetworkName?: string;
   /** Attach to this network instead of creating network, subnet and router. */
   readonly existing?: ExistingNetwork;
-  /** First host offset that DHCP may hand out; fixed addresses live below it. @default 64 */
-  readonly dhcpPoolStartOffset?: number;
-  /** Resolvers handed out by DHCP. @default none (the cloud's default) */
-  readonly dnsNameservers?: readonly string[];
+  /** First host offset that DHCP may hand out; fixed addresses live below it. */
+  readonly dhcpPoolStartOffset: number;
 }
 
 /**
@@ -45,7 +43,7 @@ export class DatacenterNetwork extends Construct {
   constructor(scope: Construct, id: string, props: DatacenterNetworkProps) {
     super(scope, id);
     const parsed = parseIpv4Cidr(props.cidr);
-    const dhcpStart = props.dhcpPoolStartOffset ?? 64;
+    const dhcpStart = props.dhcpPoolStartOffset;
     new PropsValidator(this)
       .check(parsed.ok, "cidr", parsed.ok ? "" : parsed.problem)
       .check(
@@ -100,7 +98,6 @@ export class DatacenterNetwork extends Construct {
       allocationPool: [
         { start: hostAddress(parsed.cidr, dhcpStart), end: hostAddress(parsed.cidr, cidrSize(parsed.cidr) - 2) },
       ],
-      dnsNameservers: props.dnsNameservers ? [...props.dnsNameservers] : undefined,
     });
     const router = new NetworkingRouterV2(this, "router", {
       name: `${props.namePrefix}-consul`,

@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
 import { NetworkingSecgroupRuleV2 } from "../../.gen/providers/openstack/networking-secgroup-rule-v2";
 import { NetworkingSecgroupV2 } from "../../.gen/providers/openstack/networking-secgroup-v2";
-import { parseIpv4Cidr } from "../../config/ipv4";
+import { parseIpv4Cidr } from "../../domain/ipv4";
+import { NodeKind, PortRule, TrafficSource } from "../../domain/ports";
 import { PropsValidator } from "../validation";
-import { NodeRole, PORT_MATRIX, PortRule, TrafficSource } from "./port-matrix";
 
 export interface NodeSecurityGroupsProps {
   /** Prefix of the security-group names, e.g. the datacenter name. */
@@ -12,27 +12,27 @@ export interface NodeSecurityGroupsProps {
   readonly datacenterCidr: string;
   /** Operators: SSH and the HTTPS API. Must not be the whole internet. */
   readonly adminCidrs: readonly string[];
-  /** Prometheus scrapers of the gateways' Envoy metrics. @default none */
-  readonly monitoringCidrs?: readonly string[];
-  /** Where other datacenters' servers and gateways come from (their egress addresses). @default ["0.0.0.0/0"] */
-  readonly wanCidrs?: readonly string[];
-  /** The port matrix. @default PORT_MATRIX */
-  readonly matrix?: readonly PortRule[];
+  /** Prometheus scrapers of the gateways' Envoy metrics (may be empty). */
+  readonly monitoringCidrs: readonly string[];
+  /** Where other datacenters' servers and gateways come from (their egress addresses). */
+  readonly wanCidrs: readonly string[];
+  /** Which port of which node kind is open to which source. */
+  readonly matrix: readonly PortRule[];
 }
 
 const INTERNET = "0.0.0.0/0";
 
-/** One security group per node role, with one ingress rule per (port, protocol, source CIDR). */
+/** One security group per node kind, with one ingress rule per (port, protocol, source CIDR). */
 export class NodeSecurityGroups extends Construct {
-  readonly groupIds: Readonly<Record<NodeRole, string>>;
+  readonly groupIds: Readonly<Record<NodeKind, string>>;
 
   constructor(scope: Construct, id: string, props: NodeSecurityGroupsProps) {
     super(scope, id);
     const cidrsBySource: Record<TrafficSource, readonly string[]> = {
       datacenter: [props.datacenterCidr],
       admin: props.adminCidrs,
-      monitoring: props.monitoringCidrs ?? [],
-      wan: props.wanCidrs ?? [INTERNET],
+      monitoring: props.monitoringCidrs,
+      wan: props.wanCidrs,
     };
     const validator = new PropsValidator(this);
     validator.check(
@@ -55,20 +55,19 @@ export class NodeSecurityGroups extends Construct {
     }
     validator.throwIfInvalid();
 
-    const matrix = props.matrix ?? PORT_MATRIX;
-    const groups = {} as Record<NodeRole, string>;
-    for (const role of ["server", "gateway"] as const) {
-      const group = new NetworkingSecgroupV2(this, role, {
-        name: `${props.namePrefix}-consul-${role}`,
-        description: `Consul ${role} nodes of ${props.namePrefix}: generated from the port matrix`,
+    const groups = {} as Record<NodeKind, string>;
+    for (const kind of ["server", "gateway"] as const) {
+      const group = new NetworkingSecgroupV2(this, kind, {
+        name: `${props.namePrefix}-consul-${kind}`,
+        description: `Consul ${kind} nodes of ${props.namePrefix}: generated from the port matrix`,
       });
-      groups[role] = group.id;
-      for (const rule of matrix.filter((r) => r.roles.includes(role))) {
+      groups[kind] = group.id;
+      for (const rule of props.matrix.filter((r) => r.kinds.includes(kind))) {
         for (const source of rule.sources) {
           for (const cidr of cidrsBySource[source]) {
             new NetworkingSecgroupRuleV2(
               this,
-              `${role}-${rule.port}-${rule.protocol}-${source}-${cidr.replace(/[./]/g, "-")}`,
+              `${kind}-${rule.port}-${rule.protocol}-${source}-${cidr.replace(/[./]/g, "-")}`,
               {
                 securityGroupId: group.id,
                 direction: "ingress",

@@ -1,0 +1,59 @@
+import { loadFederationConfig } from "../../config/load";
+import { EXAMPLE_CONFIG_PATH } from "../support/fixtures";
+import { resourcesOf, synthesize } from "../support/synth";
+
+describe("certificates of the example federation", () => {
+  const { stacks, federation } = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+
+  it.each(["prod1", "prod2", "prod3"])("every server of %s has the complete SAN list, floating IP included", (dc) => {
+    const json = stacks.get(dc) as string;
+    const requests = Object.values(resourcesOf(json, "tls_cert_request")).filter(
+      (r) => (r.subject as { common_name: string }[])[0].common_name === `server.${dc}.consul`,
+    );
+    const servers =
+      [federation.primary, ...federation.secondaries].find((s) => s.datacenter.name === dc)?.servers ?? [];
+    expect(requests).toHaveLength(servers.length);
+    servers.forEach((server, index) => {
+      const node = `${dc}-server-${index + 1}`;
+      const request = requests.find((r) => (r.dns_names as string[]).includes(node)) as Record<string, unknown>;
+      expect(request.dns_names).toEqual(
+        expect.arrayContaining([
+          `server.${dc}.consul`,
+          `${node}.server.${dc}.consul`,
+          "consul.service.consul",
+          "localhost",
+        ]),
+      );
+      const ips = request.ip_addresses as string[];
+      expect(ips[0]).toBe("127.0.0.1");
+      expect(ips[1]).toBe(server.vm.privateIp);
+      expect(ips[2]).toMatch(/^\$\{openstack_networking_floatingip_v2\.[^}]+\.address\}$/);
+    });
+  });
+
+  it("gives every gateway a client certificate for its agent and its local listeners", () => {
+    const clients = [...stacks.values()].flatMap((json) =>
+      Object.values(resourcesOf(json, "tls_cert_request")).filter((r) =>
+        (r.subject as { common_name: string }[])[0].common_name.startsWith("client."),
+      ),
+    );
+    expect(clients).toHaveLength(6);
+    expect(clients[0]).toMatchObject({
+      dns_names: ["client.prod1.consul", "prod1-gateway-1", "localhost"],
+      ip_addresses: ["127.0.0.1", "10.10.0.30"],
+    });
+  });
+
+  it("signs every datacenter's certificates with the one CA of the primary", () => {
+    expect(Object.keys(resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert"))).toHaveLength(1);
+    for (const dc of ["prod2", "prod3"]) {
+      const json = stacks.get(dc) as string;
+      expect(resourcesOf(json, "tls_self_signed_cert")).toEqual({});
+      for (const cert of Object.values(resourcesOf(json, "tls_locally_signed_cert"))) {
+        expect(cert.ca_private_key_pem).toMatch(
+          /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod1\./,
+        );
+      }
+    }
+  });
+});

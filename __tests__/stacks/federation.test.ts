@@ -1,0 +1,284 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseHcl } from "@cdktf/hcl2json";
+import { App } from "cdktf";
+import { loadFederationConfig } from "../../config/load";
+import type { FederationConfig } from "../../config/schema";
+import { ANONYMOUS_TOKEN_ACCESSOR } from "../../domain/acl-rules";
+import { ROLLOUT_STAGES, type RolloutStage } from "../../domain/stages";
+import { buildFederation } from "../../stacks/federation";
+import { collectReviewableFiles } from "../../stacks/reviewable-output";
+import { EXAMPLE_CONFIG_PATH, exampleConfig, REPO_ROOT } from "../support/fixtures";
+import { resourcesOf, synthesize } from "../support/synth";
+
+const FORCE_NEW_PATH = join(REPO_ROOT, "..", "shared", "schemas", "openstack-force-new.json");
+
+function atStage(stage: RolloutStage, mutate: (c: FederationConfig) => void = () => undefined): FederationConfig {
+  const config = exampleConfig((input) => (input.rollout = { stage }));
+  mutate(config);
+  return config;
+}
+
+const enforced = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+const acl = (type: string) => resourcesOf(enforced.stacks.get("prod1-acl") as string, type);
+const agentConfig = (files: Map<string, string>, node: string) =>
+  JSON.parse(files.get(`nodes/${node.replace(/-(server|gateway)-\d$/, "")}/${node}/consul.json`) as string);
+
+describe("stack order", () => {
+  it("is primary servers -> primary ACLs -> primary gateways -> each secondary, read from the manifest", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "order-"));
+    const app = new App({ outdir });
+    buildFederation(app, loadFederationConfig(EXAMPLE_CONFIG_PATH));
+    app.synth();
+    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+    const deps = (name: string) => [...manifest.stacks[name].dependencies].sort();
+    expect(deps("prod1")).toEqual([]);
+    expect(deps("prod1-acl")).toEqual(["prod1"]);
+    expect(deps("prod1-gateways")).toEqual(["prod1", "prod1-acl"]);
+    for (const secondary of ["prod2", "prod3"]) {
+      expect(deps(secondary)).toEqual(["prod1", "prod1-acl", "prod1-gateways"]);
+    }
+  });
+});
+
+describe("ACL policies", () => {
+  const policies = Object.values(acl("consul_acl_policy")) as { name: string; rules: string; datacenters: string[] }[];
+  const byName = (name: string) => policies.find((policy) => policy.name === name) as (typeof policies)[number];
+
+  it.each(["mesh-gateway", "acl-replication", "dns-lookups"])("%s parses with HashiCorp's HCL parser", async (name) => {
+    await expect(parseHcl(`${name}.hcl`, byName(name).rules)).resolves.toBeDefined();
+  });
+
+  it("gives mesh gateways Consul's documented rights, valid in every datacenter", async () => {
+    const policy = byName("mesh-gateway");
+    expect(policy.datacenters).toEqual(["prod1", "prod2", "prod3"]);
+    expect(await parseHcl("mesh.hcl", policy.rules)).toEqual({
+      mesh: "write",
+      service: { "mesh-gateway": [{ policy: "write" }] },
+      service_prefix: { "": [{ policy: "read" }] },
+      node_prefix: { "": [{ policy: "read" }] },
+      agent_prefix: { "": [{ policy: "read" }] },
+    });
+  });
+
+  it("gives replication ACL, operator and intention rights", async () => {
+    expect(await parseHcl("replication.hcl", byName("acl-replication").rules)).toEqual({
+      acl: "write",
+      operator: "write",
+      service_prefix: { "": [{ policy: "read", intentions: "read" }] },
+    });
+  });
+
+  it("keeps DNS working under deny through the anonymous token", async () => {
+    expect(await parseHcl("dns.hcl", byName("dns-lookups").rules)).toEqual({
+      node_prefix: { "": [{ policy: "read" }] },
+      service_prefix: { "": [{ policy: "read" }] },
+      query_prefix: { "": [{ policy: "read" }] },
+    });
+    expect(Object.values(acl("consul_acl_token_policy_attachment"))).toEqual([
+      {
+        policy: expect.stringMatching(/^\$\{consul_acl_policy\.acls_dns-policy_\w+\.name\}$/),
+        token_id: ANONYMOUS_TOKEN_ACCESSOR,
+      },
+    ]);
+  });
+});
+
+describe("tokens", () => {
+  const tokens = Object.values(acl("consul_acl_token")) as {
+    node_identities?: { node_name: string; datacenter: string }[];
+    policies?: string[];
+    local?: boolean;
+  }[];
+
+  it("gives every node of every datacenter an agent token with its node identity", () => {
+    const identities = tokens.flatMap((t) => t.node_identities ?? []).map((i) => `${i.node_name}@${i.datacenter}`);
+    const expected = ["prod1", "prod2", "prod3"].flatMap((dc) => [
+      ...[1, 2, 3].map((n) => `${dc}-server-${n}@${dc}`),
+      ...[1, 2].map((n) => `${dc}-gateway-${n}@${dc}`),
+    ]);
+    expect(identities.sort()).toEqual(expected.sort());
+  });
+
+  it("gives each gateway a mesh-gateway token and each secondary a replication token, all global", () => {
+    const withPolicy = (id: string) =>
+      tokens.filter((t) => t.policies?.some((p) => p.startsWith(`\${consul_acl_policy.acls_${id}_`)));
+    expect(withPolicy("mesh-gateway-policy")).toHaveLength(6);
+    expect(withPolicy("replication-policy")).toHaveLength(2);
+    expect(tokens.every((t) => t.local === undefined)).toBe(true);
+  });
+
+  it("reads every secret through the secret-id data source, whose value is sensitive", () => {
+    const secrets = JSON.parse(enforced.stacks.get("prod1-acl") as string).data.consul_acl_token_secret_id;
+    // The federation's own tokens (15 agents, 6 gateways, 2 replication); the operator's own tokens from
+    // acl.tokens have no secret read into Terraform at all.
+    expect(Object.keys(secrets)).toHaveLength(23);
+    expect(tokens).toHaveLength(23 + 2);
+  });
+
+  it("hands the primary servers their agent tokens through the agent API, never by restart", () => {
+    const files = collectReviewableFiles(enforced.app);
+    const deliveries = Object.values(acl("terraform_data")) as {
+      provisioner: Record<string, { inline?: string[] }>[];
+    }[];
+    expect(deliveries).toHaveLength(3);
+    for (const delivery of deliveries) {
+      const run = delivery.provisioner.at(-1)?.["remote-exec"]?.inline?.[0];
+      expect(run).toMatch(/^sudo bash \/home\/ubuntu\/\.[0-9a-f]{16}\/set-agent-token\.sh /);
+    }
+    expect(agentConfig(files, "prod1-server-1").acl.tokens).toEqual({
+      initial_management: expect.stringMatching(/^\$\{sensitive\(random_uuid\./),
+    });
+  });
+});
+
+describe("replication and federation wiring", () => {
+  const files = collectReviewableFiles(enforced.app);
+
+  it("turns on token replication in every secondary server, with a token made by the primary", () => {
+    for (const dc of ["prod2", "prod3"]) {
+      for (const n of [1, 2, 3]) {
+        const agent = agentConfig(files, `${dc}-server-${n}`);
+        expect(agent.primary_datacenter).toBe("prod1");
+        expect(agent.acl.enable_token_replication).toBe(true);
+        expect(agent.acl.tokens.replication).toMatch(/cross-stack-reference-input-prod1-acl\..*replication-token/);
+        expect(agent.acl.tokens.agent).toMatch(/cross-stack-reference-input-prod1-acl\..*prod\d-server-\d-agent-token/);
+        expect(agent.acl.tokens.initial_management).toBeUndefined();
+      }
+    }
+  });
+
+  it("gives gateways their agent token in the configuration and Envoy its mesh-gateway token", () => {
+    const env = files.get("nodes/prod1/prod1-gateway-1/mesh-gateway.env") as string;
+    expect(env).toMatch(
+      /\nCONSUL_HTTP_TOKEN=\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod1-acl\./,
+    );
+    expect(agentConfig(files, "prod2-gateway-2").acl.tokens.agent).toMatch(/prod2-gateway-2-agent-token/);
+  });
+
+  it("lists every primary gateway in every secondary server's primary_gateways", () => {
+    for (const dc of ["prod2", "prod3"]) {
+      const gateways = agentConfig(files, `${dc}-server-1`).primary_gateways as string[];
+      expect(gateways).toEqual([
+        expect.stringMatching(/prod1-gateways\..*prod1-gateway-1_vm_floating-ip.*:8443$/),
+        expect.stringMatching(/prod1-gateways\..*prod1-gateway-2_vm_floating-ip.*:8443$/),
+      ]);
+    }
+  });
+
+  it("manages the Consul provider with the primary's management token over HTTPS with the CA pinned", () => {
+    const provider = JSON.parse(enforced.stacks.get("prod1-acl") as string).provider.consul[0];
+    expect(provider).toEqual({
+      address: expect.stringMatching(/prod1-server-1_vm_floating-ip.*:8501$/),
+      scheme: "https",
+      ca_pem: expect.stringMatching(/federation-secrets_ca_cert/),
+      token: expect.stringMatching(/initial-management-token/),
+      datacenter: "prod1",
+    });
+  });
+
+  it("creates the global proxy-defaults entry with mesh gateway mode local", () => {
+    const entries = Object.values(acl("consul_config_entry")) as { kind: string; name: string; config_json: string }[];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ kind: "proxy-defaults", name: "global" });
+    expect(JSON.parse(entries[0].config_json)).toEqual({
+      Config: { protocol: "http", envoy_prometheus_bind_addr: "0.0.0.0:9102" },
+      MeshGateway: { Mode: "local" },
+    });
+  });
+});
+
+describe("rollout stages", () => {
+  const stages = new Map(ROLLOUT_STAGES.map((stage) => [stage, synthesize(atStage(stage))]));
+  const filesAt = (stage: RolloutStage) => collectReviewableFiles(stages.get(stage)?.app as App);
+
+  it("cluster: TLS and gossip only; no ACLs, no Connect, no gateway registered", () => {
+    const files = filesAt("cluster");
+    const server = agentConfig(files, "prod2-server-1");
+    expect(server.acl).toBeUndefined();
+    expect(server.connect).toBeUndefined();
+    expect(server.primary_gateways).toBeUndefined();
+    expect(server.encrypt).toBeDefined();
+    expect(files.get("nodes/prod2/prod2-gateway-1/node.env")).toMatch(/\nNODE_UNITS=consul\.service\n/);
+    expect(resourcesOf(stages.get("cluster")?.stacks.get("prod1-acl") as string, "consul_acl_token")).toEqual({});
+  });
+
+  it("acl: ACLs on with default allow, tokens and replication, still no Connect", () => {
+    const files = filesAt("acl");
+    const server = agentConfig(files, "prod2-server-1");
+    expect(server.acl).toMatchObject({ enabled: true, default_policy: "allow", enable_token_replication: true });
+    expect(server.connect).toBeUndefined();
+    expect(resourcesOf(stages.get("acl")?.stacks.get("prod1-acl") as string, "consul_config_entry")).toEqual({});
+  });
+
+  it("mesh: Connect, WAN federation, gateways registered, proxy-defaults; policy still allow", () => {
+    const files = filesAt("mesh");
+    const server = agentConfig(files, "prod2-server-1");
+    expect(server.connect).toEqual({ enabled: true, enable_mesh_gateway_wan_federation: true });
+    expect(server.primary_gateways).toHaveLength(2);
+    expect(server.acl.default_policy).toBe("allow");
+    expect(files.get("nodes/prod2/prod2-gateway-1/node.env")).toMatch(
+      /\nNODE_UNITS=consul\.service,consul-mesh-gateway\.service\n/,
+    );
+  });
+
+  it("enforced: default_policy deny everywhere", () => {
+    const files = filesAt("enforced");
+    for (const [path, content] of files) {
+      if (path.endsWith("/consul.json")) expect(JSON.parse(content).acl.default_policy).toBe("deny");
+    }
+  });
+
+  // Which attributes force a new resource is not in the schema; ../shared holds the list read from the
+  // provider's source. CI has it; elsewhere the test says it is skipped.
+  const forceNewAvailable = existsSync(FORCE_NEW_PATH);
+  (forceNewAvailable || process.env.CI ? it : it.skip)(
+    "never replace a VM, a volume or their network pieces: across stages and across Consul setting changes",
+    () => {
+      const forceNew = JSON.parse(readFileSync(FORCE_NEW_PATH, "utf8")) as Record<string, string[]>;
+      const watched = [
+        "openstack_compute_instance_v2",
+        "openstack_blockstorage_volume_v3",
+        "openstack_compute_volume_attach_v2",
+        "openstack_networking_port_v2",
+        "openstack_networking_floatingip_v2",
+        "openstack_compute_servergroup_v2",
+        "openstack_compute_keypair_v2",
+      ];
+      const variants = [
+        ...[...stages.values()],
+        synthesize(atStage("enforced", (c) => Object.assign(c.consul, { version: "1.22.5" }))),
+        synthesize(atStage("enforced", (c) => Object.assign(c.consul.proxyDefaults, { protocol: "tcp" }))),
+        synthesize(atStage("enforced", (c) => Object.assign(c.access, { adminCidrs: ["192.0.2.0/24"] }))),
+      ];
+      const fingerprint = (stacks: Map<string, string>) => {
+        const result: Record<string, unknown> = {};
+        for (const [stackName, json] of stacks) {
+          for (const type of watched) {
+            for (const [id, resource] of Object.entries(resourcesOf(json, type))) {
+              const ignored = ((resource.lifecycle as { ignore_changes?: string[] })?.ignore_changes ?? []) as string[];
+              const attributes = [...new Set(forceNew[type].map((path) => path.split(".")[0]))].filter(
+                (attribute) => !ignored.includes(attribute),
+              );
+              result[`${stackName}/${type}.${id}`] = Object.fromEntries(
+                attributes.map((a) => [a, resource[a] ?? null]),
+              );
+            }
+          }
+        }
+        return result;
+      };
+      const reference = fingerprint(variants[0].stacks);
+      expect(Object.keys(reference).filter((key) => key.includes("openstack_compute_instance_v2"))).toHaveLength(15);
+      for (const variant of variants.slice(1)) expect(fingerprint(variant.stacks)).toEqual(reference);
+      // user_data may differ only because the instance ignores its changes.
+      for (const json of variants[0].stacks.values()) {
+        for (const instance of Object.values(resourcesOf(json, "openstack_compute_instance_v2"))) {
+          expect(instance.lifecycle).toEqual({ ignore_changes: ["user_data"] });
+        }
+      }
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadFederationConfig } from "../../config/load";
+import { CONSUL_PORTS, renderPortMatrixMarkdown } from "../../domain/ports";
+import { federationPortMatrix } from "../../stacks/datacenter-foundation";
+import { EXAMPLE_CONFIG_PATH, exampleConfig, REPO_ROOT } from "../support/fixtures";
+import { resourcesOf, synthesize } from "../support/synth";
+
+describe("the port matrix of the example federation", () => {
+  const { stacks } = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+  const rules = [...stacks.values()].flatMap((json) =>
+    Object.values(resourcesOf(json, "openstack_networking_secgroup_rule_v2")),
+  );
+
+  it("opens only the gateways' 8443/tcp to the internet", () => {
+    const open = rules.filter((rule) => rule.remote_ip_prefix === "0.0.0.0/0");
+    expect(open.length).toBeGreaterThan(0);
+    expect(new Set(open.map((rule) => `${rule.port_range_min}/${rule.protocol}`))).toEqual(new Set(["8443/tcp"]));
+  });
+
+  it("never opens server RPC or serf WAN beyond the datacenter's own network", () => {
+    const serverPorts = rules.filter((rule) =>
+      [CONSUL_PORTS.serverRpc, CONSUL_PORTS.serfWan].includes(rule.port_range_min as 8300 | 8302),
+    );
+    expect(serverPorts.length).toBeGreaterThan(0);
+    expect(new Set(serverPorts.map((rule) => rule.remote_ip_prefix))).toEqual(
+      new Set(["10.10.0.0/24", "10.20.0.0/24", "10.30.0.0/24"]),
+    );
+  });
+
+  it("reaches SSH only from the admin CIDRs", () => {
+    const ssh = rules.filter((rule) => rule.port_range_min === 22);
+    expect(new Set(ssh.map((rule) => rule.remote_ip_prefix))).toEqual(new Set(["203.0.113.0/24"]));
+  });
+
+  it("is printed in the README exactly as the code defines it", () => {
+    expect(readFileSync(join(REPO_ROOT, "README.md"), "utf8")).toContain(
+      renderPortMatrixMarkdown(federationPortMatrix(exampleConfig())),
+    );
+  });
+});
+
+describe("the metrics port", () => {
+  it("follows proxy-defaults' envoy_prometheus_bind_addr into the firewall", () => {
+    const config = exampleConfig((c) => {
+      c.consul.proxyDefaults = { envoyPrometheusBindAddr: "0.0.0.0:9300" };
+    });
+    const rules = [...synthesize(config).stacks.values()].flatMap((json) =>
+      Object.values(resourcesOf(json, "openstack_networking_secgroup_rule_v2")),
+    );
+    const monitoring = rules.filter((rule) => rule.remote_ip_prefix === "198.51.100.0/28");
+    expect(new Set(monitoring.map((rule) => rule.port_range_min))).toEqual(new Set([9300]));
+  });
+});

@@ -1,0 +1,85 @@
+import { loadFederationConfig } from "../../config/load";
+import { collectReviewableFiles } from "../../stacks/reviewable-output";
+import { EXAMPLE_CONFIG_PATH } from "../support/fixtures";
+import { synthesize } from "../support/synth";
+import { itWithTool, shellcheck, validateCloudConfig, validateSystemdUnits } from "../support/validators";
+
+/**
+ * Every file a VM of the example federation receives, proven by the tool that will consume it.
+ * Files whose content is identical across nodes are checked once.
+ */
+const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).app);
+
+function distinct(suffix: string): [string, string][] {
+  const seen = new Map<string, string>();
+  for (const [path, content] of files) if (path.endsWith(suffix) && !seen.has(content)) seen.set(content, path);
+  return [...seen].map(([content, path]) => [path, content]);
+}
+
+describe("rendered node files", () => {
+  it("exist for every node under nodes/<datacenter>/<node>/", () => {
+    const nodes = new Set([...files.keys()].map((path) => path.split("/").slice(0, 3).join("/")));
+    expect(nodes.size).toBe(15);
+    for (const node of nodes) {
+      for (const name of [
+        "cloud-config.yaml",
+        "consul.json",
+        "consul.service",
+        "node-apply.sh",
+        "node.env",
+        "manifest.tsv",
+        "ca.pem",
+      ]) {
+        expect(files.has(`${node}/${name}`)).toBe(true);
+      }
+    }
+  });
+
+  const cloudConfigs = distinct("/cloud-config.yaml");
+  itWithTool("cloud-init", `every cloud-config passes cloud-init schema (${cloudConfigs.length} distinct)`, () => {
+    expect(cloudConfigs.length).toBeGreaterThan(1);
+    const problems = cloudConfigs.flatMap(([path, content]) =>
+      validateCloudConfig(content).map((p) => `${path}: ${p}`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  itWithTool("systemd-analyze", "every systemd unit passes systemd-analyze verify", () => {
+    const units = Object.fromEntries(
+      distinct(".service").map(([path, content], index) => [
+        path.split("/").pop() === "consul.service" ? `consul${index}.service` : path.split("/").pop(),
+        content,
+      ]),
+    );
+    expect(Object.keys(units).length).toBeGreaterThanOrEqual(3);
+    expect(validateSystemdUnits(units as Record<string, string>)).toEqual([]);
+  });
+
+  itWithTool("shellcheck", "every shell script and sourced environment file passes shellcheck", () => {
+    const scripts = distinct("/node-apply.sh");
+    expect(scripts).toHaveLength(1);
+    const problems = scripts.flatMap(([path, content]) => shellcheck(content).map((p) => `${path}: ${p}`));
+    // node.env is sourced by the script (hence SC2034); Terraform fills its references at apply time.
+    for (const [path, content] of distinct("/node.env")) {
+      const applied = content.replace(/\$\{[^}]*\}/g, "value-from-terraform");
+      problems.push(
+        ...shellcheck(`#!/bin/sh\n# shellcheck disable=SC2034\n${applied}`, "sh").map((p) => `${path}: ${p}`),
+      );
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("every agent configuration is JSON", () => {
+    for (const [path, content] of files) if (path.endsWith(".json")) expect(() => JSON.parse(content)).not.toThrow();
+  });
+
+  it("holds no secret: keys and the gossip key appear only as Terraform references", () => {
+    for (const [path, content] of files) {
+      expect({ path, leaked: /BEGIN [A-Z ]*PRIVATE KEY/.test(content) }).toEqual({ path, leaked: false });
+    }
+    for (const [path, content] of files) {
+      if (path.endsWith("/agent-key.pem"))
+        expect(content).toMatch(/^\$\{(tls_private_key|data\.terraform_remote_state)[^}]*\}$/);
+    }
+  });
+});

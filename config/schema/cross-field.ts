@@ -1,0 +1,175 @@
+import type { core } from "zod";
+import { BUILT_IN_POLICIES } from "../../domain/acl-rules";
+import { envoyCompatibilityProblem } from "../../domain/compatibility";
+import { cidrsOverlap, Ipv4Cidr, parseIpv4Cidr } from "../../domain/ipv4";
+import { ADDRESS_PLAN } from "../../domain/layout";
+import { asRecord, ENVOY_VERSION, SEMVER } from "./primitives";
+
+/**
+ * Checks that span several fields. They run even when other fields are invalid, so that one run reports
+ * every problem; hence the defensive reads of values that may not match the schema.
+ */
+
+type Ctx = core.$RefinementCtx<unknown>;
+type Document = Record<string, unknown>;
+
+function problem(ctx: Ctx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: "custom", path, message });
+}
+
+const datacentersOf = (config: Document) => (Array.isArray(config.datacenters) ? config.datacenters.map(asRecord) : []);
+
+export function crossFieldChecks(raw: unknown, ctx: Ctx): void {
+  const config = asRecord(raw);
+  checkPrimary(config, ctx);
+  checkDatacenterNames(config, ctx);
+  checkNetworks(config, ctx);
+  checkAclReferences(config, ctx);
+  checkState(config, ctx);
+  checkVersions(config, ctx);
+}
+
+/** Exactly one datacenter is the primary. */
+function checkPrimary(config: Document, ctx: Ctx): void {
+  const datacenters = datacentersOf(config);
+  const primaries = datacenters.flatMap((dc, index) => (dc.primary === true ? [index] : []));
+  if (datacenters.length > 0 && primaries.length === 0) {
+    problem(ctx, ["datacenters"], "no datacenter is the primary (set primary: true on exactly one)");
+  }
+  for (const index of primaries.slice(1)) {
+    problem(
+      ctx,
+      ["datacenters", index, "primary"],
+      `a second primary (datacenters[${primaries[0]}] is already the primary; set primary: false here)`,
+    );
+  }
+}
+
+function checkDatacenterNames(config: Document, ctx: Ctx): void {
+  const firstIndexByName = new Map<unknown, number>();
+  datacentersOf(config).forEach((dc, index) => {
+    if (typeof dc.name !== "string") return;
+    const first = firstIndexByName.get(dc.name);
+    if (first === undefined) {
+      firstIndexByName.set(dc.name, index);
+    } else {
+      problem(
+        ctx,
+        ["datacenters", index, "name"],
+        `duplicate datacenter name "${dc.name}" (already used by datacenters[${first}]; give each datacenter its own name)`,
+      );
+    }
+  });
+}
+
+/** Each datacenter's network fits the address plan and overlaps no other. */
+function checkNetworks(config: Document, ctx: Ctx): void {
+  const networks: { index: number; cidr: Ipv4Cidr; text: string }[] = [];
+  datacentersOf(config).forEach((dc, index) => {
+    const text = asRecord(asRecord(dc.openstack).network).cidr;
+    if (typeof text !== "string") return;
+    const parsed = parseIpv4Cidr(text);
+    if (!parsed.ok) return;
+    const path = ["datacenters", index, "openstack", "network", "cidr"];
+    const { prefixLength } = parsed.cidr;
+    if (prefixLength < ADDRESS_PLAN.shortestPrefix || prefixLength > ADDRESS_PLAN.longestPrefix) {
+      problem(
+        ctx,
+        path,
+        `a /${prefixLength} network does not fit the address plan (use a /${ADDRESS_PLAN.shortestPrefix} to /${ADDRESS_PLAN.longestPrefix} network)`,
+      );
+    }
+    for (const other of networks) {
+      if (cidrsOverlap(other.cidr, parsed.cidr)) {
+        problem(
+          ctx,
+          path,
+          `${text} overlaps ${other.text} of datacenters[${other.index}] (give each datacenter its own range)`,
+        );
+      }
+    }
+    networks.push({ index, cidr: parsed.cidr, text });
+  });
+}
+
+/** Policies and tokens name datacenters and policies that exist; tokens grant something. */
+function checkAclReferences(config: Document, ctx: Ctx): void {
+  const datacenterNames = new Set<unknown>(
+    datacentersOf(config)
+      .map((dc) => dc.name)
+      .filter((name) => typeof name === "string"),
+  );
+  const unknownDatacenter = (path: (string | number)[], dc: unknown, hint = "") => {
+    if (!datacenterNames.has(dc)) problem(ctx, path, `"${String(dc)}" is not a datacenter of this federation${hint}`);
+  };
+  const acl = asRecord(config.acl);
+  const policies = Array.isArray(acl.policies) ? acl.policies.map(asRecord) : [];
+  const policyNames = new Set<unknown>(Object.values(BUILT_IN_POLICIES));
+  policies.forEach((policy, index) => {
+    const path = ["acl", "policies", index];
+    if (policyNames.has(policy.name)) {
+      problem(
+        ctx,
+        [...path, "name"],
+        `policy "${String(policy.name)}" is defined twice or is built in (choose another name)`,
+      );
+    }
+    policyNames.add(policy.name);
+    if ((policy.rules === undefined) === (policy.rulesFile === undefined)) {
+      problem(ctx, path, "give the rules either as rules (YAML) or as rulesFile (HCL), exactly one");
+    }
+    if (Array.isArray(policy.datacenters)) {
+      policy.datacenters.forEach((dc, i) =>
+        unknownDatacenter([...path, "datacenters", i], dc, ` (use one of ${[...datacenterNames].join(", ")})`),
+      );
+    }
+  });
+  const tokens = Array.isArray(acl.tokens) ? acl.tokens.map(asRecord) : [];
+  tokens.forEach((token, index) => {
+    const path = ["acl", "tokens", index];
+    if (Array.isArray(token.policies)) {
+      token.policies.forEach((name, i) => {
+        if (!policyNames.has(name))
+          problem(
+            ctx,
+            [...path, "policies", i],
+            `no policy "${String(name)}" (define it under acl.policies or use one of ${[...policyNames].join(", ")})`,
+          );
+      });
+    }
+    const identities = Array.isArray(token.nodeIdentities) ? token.nodeIdentities.map(asRecord) : [];
+    identities.forEach((identity, i) =>
+      unknownDatacenter([...path, "nodeIdentities", i, "datacenter"], identity.datacenter),
+    );
+    const services = Array.isArray(token.serviceIdentities) ? token.serviceIdentities.map(asRecord) : [];
+    services.forEach((service, i) => {
+      (Array.isArray(service.datacenters) ? service.datacenters : []).forEach((dc, k) =>
+        unknownDatacenter([...path, "serviceIdentities", i, "datacenters", k], dc),
+      );
+    });
+    const granted = (Array.isArray(token.policies) ? token.policies.length : 0) + identities.length + services.length;
+    if (granted === 0) problem(ctx, path, "grants nothing (give policies, nodeIdentities or serviceIdentities)");
+  });
+}
+
+function checkState(config: Document, ctx: Ctx): void {
+  const state = asRecord(config.state);
+  if (state.backend === "s3" && state.s3 === undefined) {
+    problem(ctx, ["state", "s3"], "is missing (give bucket and endpoint for backend s3)");
+  }
+}
+
+/** The Envoy release is one that the Consul release supports. */
+function checkVersions(config: Document, ctx: Ctx): void {
+  const consulVersion = asRecord(config.consul).version;
+  const envoyVersion = asRecord(config.envoy).version;
+  if (
+    typeof consulVersion === "string" &&
+    SEMVER.test(consulVersion) &&
+    typeof envoyVersion === "string" &&
+    ENVOY_VERSION.test(envoyVersion)
+  ) {
+    const found = envoyCompatibilityProblem(consulVersion, envoyVersion);
+    if (found) problem(ctx, ["envoy", "version"], found);
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { parseIpv4Cidr } from "../../domain/ipv4";
+import { closestMatch } from "../did-you-mean";
+
+/** Building blocks shared by the sections of the configuration schema. */
+
+export const SEMVER = /^\d+\.\d+\.\d+$/;
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const ENVOY_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
+/** An object that rejects unknown keys, naming the allowed ones and the closest match. */
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== "unrecognized_keys") return undefined;
+      const keys = issue.keys;
+      const hints = keys.map((key) => {
+        const closest = closestMatch(key, allowed);
+        return closest ? `"${key}" (did you mean "${closest}"?)` : `"${key}"`;
+      });
+      return `unknown key ${hints.join(", ")} (allowed keys: ${allowed.join(", ")})`;
+    },
+  });
+}
+
+export const cidr = z.string().superRefine((value, ctx) => {
+  const parsed = parseIpv4Cidr(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
+});
+
+export const nonEmpty = (what: string) => z.string().min(1, { error: `must not be empty (give the ${what})` });
+
+export const version = (what: string, example: string) =>
+  z.string().regex(SEMVER, { error: `must be a full ${what} release version such as ${example}` });
+
+export const countOf = (what: string, max: number) =>
+  z
+    .number({ error: (issue) => `must be a whole number of ${what}, got ${JSON.stringify(issue.input)}` })
+    .int({ error: `must be a whole number of ${what}` })
+    .max(max, { error: `must be at most ${max}` });
+
+/** A value read defensively by checks that run even when the shape is wrong. */
+export function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -1,0 +1,222 @@
+import { AclPolicy } from "@cdktf/provider-consul/lib/acl-policy";
+import { AclToken } from "@cdktf/provider-consul/lib/acl-token";
+import { AclTokenPolicyAttachment } from "@cdktf/provider-consul/lib/acl-token-policy-attachment";
+import { ConfigEntry } from "@cdktf/provider-consul/lib/config-entry";
+import { DataConsulAclTokenSecretId } from "@cdktf/provider-consul/lib/data-consul-acl-token-secret-id";
+import { Construct } from "constructs";
+import {
+  AclRules,
+  ANONYMOUS_TOKEN_ACCESSOR,
+  BUILT_IN_POLICIES,
+  dnsRules,
+  meshGatewayRules,
+  renderAclRules,
+  replicationRules,
+} from "../../domain/acl-rules";
+import type { DatacenterRole } from "../../domain/layout";
+import { DNS_LABEL, MESH_GATEWAY_SERVICE } from "../../domain/names";
+import { PropsValidator } from "../validation";
+
+export interface AclDatacenter {
+  readonly name: string;
+  /** A secondary gets a replication token; the primary is where every ACL object is made. */
+  readonly role: DatacenterRole;
+  readonly serverNodes: readonly string[];
+  readonly gatewayNodes: readonly string[];
+}
+
+export interface ProxyDefaults {
+  /** Default protocol of services (`config.protocol`). */
+  readonly protocol: "tcp" | "http" | "http2" | "grpc";
+  /** `config.envoy_prometheus_bind_addr`, e.g. `0.0.0.0:9102`. */
+  readonly envoyPrometheusBindAddr: string;
+}
+
+export interface CustomAclPolicy {
+  readonly name: string;
+  readonly description?: string;
+  readonly rules: AclRules;
+  /** @default every datacenter */
+  readonly datacenters?: readonly string[];
+}
+
+export interface CustomAclToken {
+  readonly description: string;
+  /** Names of custom or built-in policies. */
+  readonly policies: readonly string[];
+  readonly nodeIdentities: readonly { readonly nodeName: string; readonly datacenter: string }[];
+  readonly serviceIdentities: readonly { readonly serviceName: string; readonly datacenters?: readonly string[] }[];
+  readonly local: boolean;
+}
+
+export interface FederationAclsProps {
+  /** Every datacenter, the primary included. */
+  readonly datacenters: readonly AclDatacenter[];
+  /** The global proxy-defaults entry (mesh gateway mode local); none before Connect is on. */
+  readonly proxyDefaults?: ProxyDefaults;
+  /** The operator's own policies (e.g. for Nomad). */
+  readonly policies: readonly CustomAclPolicy[];
+  /** The operator's own tokens; their secrets stay in Consul and the state, never in outputs. */
+  readonly tokens: readonly CustomAclToken[];
+}
+
+/**
+ * The federation's ACL objects, all created in the primary (global, replicated to secondaries, so
+ * they exist before a secondary starts and nothing is ever created by a secondary's own bootstrap):
+ * policies for mesh gateways, ACL replication and DNS; one agent token per node (node identity);
+ * one mesh-gateway token per gateway; one replication token per secondary.
+ */
+export class FederationAcls extends Construct {
+  readonly meshGatewayPolicy: AclPolicy;
+  readonly replicationPolicy: AclPolicy;
+  readonly dnsPolicy: AclPolicy;
+  private readonly agentSecrets = new Map<string, string>();
+  private readonly gatewaySecrets = new Map<string, string>();
+  private readonly replicationSecrets = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: FederationAclsProps) {
+    super(scope, id);
+    const names = props.datacenters.map((dc) => dc.name);
+    const nodes = props.datacenters.flatMap((dc) => [...dc.serverNodes, ...dc.gatewayNodes]);
+    new PropsValidator(this)
+      .check(
+        props.datacenters.filter((dc) => dc.role === "primary").length === 1,
+        "datacenters",
+        "exactly one must be the primary",
+      )
+      .check(new Set(names).size === names.length, "datacenters", "names must be unique")
+      .check(new Set(nodes).size === nodes.length, "datacenters", "node names must be unique across the federation")
+      .check(
+        nodes.every((node) => DNS_LABEL.test(node)),
+        "datacenters",
+        "node names must be short and without dots",
+      )
+      .throwIfInvalid();
+
+    const policy = (id: string, name: string, description: string, rules: AclRules) =>
+      new AclPolicy(this, id, { name, description, rules: renderAclRules(rules), datacenters: [...names] });
+    this.meshGatewayPolicy = policy(
+      "mesh-gateway-policy",
+      BUILT_IN_POLICIES.meshGateway,
+      "Mesh gateways of every datacenter (WAN federation)",
+      meshGatewayRules(MESH_GATEWAY_SERVICE),
+    );
+    this.replicationPolicy = policy(
+      "replication-policy",
+      BUILT_IN_POLICIES.replication,
+      "ACL token replication into secondary datacenters",
+      replicationRules(),
+    );
+    this.dnsPolicy = policy(
+      "dns-policy",
+      BUILT_IN_POLICIES.dns,
+      "DNS lookups under default_policy = deny (attached to the anonymous token)",
+      dnsRules(),
+    );
+    new AclTokenPolicyAttachment(this, "anonymous-dns", {
+      tokenId: ANONYMOUS_TOKEN_ACCESSOR,
+      policy: this.dnsPolicy.name,
+    });
+
+    for (const dc of props.datacenters) this.addDatacenterTokens(dc);
+    this.addCustomPoliciesAndTokens(props, names);
+    if (props.proxyDefaults) this.addProxyDefaults(props.proxyDefaults);
+  }
+
+  /** The secret of a node's agent token (sensitive). */
+  agentTokenSecret(node: string): string {
+    return this.lookup(this.agentSecrets, node, "agent token");
+  }
+
+  /** The secret of a gateway node's mesh-gateway token (sensitive). */
+  gatewayTokenSecret(node: string): string {
+    return this.lookup(this.gatewaySecrets, node, "mesh-gateway token");
+  }
+
+  /** The secret of a secondary datacenter's replication token (sensitive). */
+  replicationTokenSecret(datacenter: string): string {
+    return this.lookup(this.replicationSecrets, datacenter, "replication token");
+  }
+
+  /** An agent token per node, a mesh-gateway token per gateway and, for a secondary, its replication token. */
+  private addDatacenterTokens(dc: AclDatacenter): void {
+    for (const node of [...dc.serverNodes, ...dc.gatewayNodes]) {
+      const token = new AclToken(this, `${node}-agent-token`, {
+        description: `Agent token of ${node} (${dc.name})`,
+        nodeIdentities: [{ nodeName: node, datacenter: dc.name }],
+      });
+      this.agentSecrets.set(node, this.secretOf(`${node}-agent-token`, token));
+    }
+    for (const node of dc.gatewayNodes) {
+      const token = new AclToken(this, `${node}-gateway-token`, {
+        description: `Mesh gateway ${MESH_GATEWAY_SERVICE} on ${node} (${dc.name})`,
+        policies: [this.meshGatewayPolicy.name],
+      });
+      this.gatewaySecrets.set(node, this.secretOf(`${node}-gateway-token`, token));
+    }
+    if (dc.role === "secondary") {
+      const token = new AclToken(this, `${dc.name}-replication-token`, {
+        description: `ACL replication into ${dc.name}`,
+        policies: [this.replicationPolicy.name],
+      });
+      this.replicationSecrets.set(dc.name, this.secretOf(`${dc.name}-replication-token`, token));
+    }
+  }
+
+  private addCustomPoliciesAndTokens(props: FederationAclsProps, allDatacenters: readonly string[]): void {
+    const policiesByName = new Map<string, AclPolicy>([
+      [BUILT_IN_POLICIES.meshGateway, this.meshGatewayPolicy],
+      [BUILT_IN_POLICIES.replication, this.replicationPolicy],
+      [BUILT_IN_POLICIES.dns, this.dnsPolicy],
+    ]);
+    for (const policy of props.policies) {
+      policiesByName.set(
+        policy.name,
+        new AclPolicy(this, `policy-${policy.name}`, {
+          name: policy.name,
+          description: policy.description,
+          rules: renderAclRules(policy.rules),
+          datacenters: [...(policy.datacenters ?? allDatacenters)],
+        }),
+      );
+    }
+    props.tokens.forEach((token, index) => {
+      new AclToken(this, `token-${index + 1}`, {
+        description: token.description,
+        // Built-in "global-management" is referenced by name; the others through their resource, which
+        // orders the token after its policies.
+        policies: token.policies.map((name) => policiesByName.get(name)?.name ?? name),
+        nodeIdentities: token.nodeIdentities.map((identity) => ({ ...identity })),
+        serviceIdentities: token.serviceIdentities.map((identity) => ({
+          serviceName: identity.serviceName,
+          datacenters: identity.datacenters ? [...identity.datacenters] : undefined,
+        })),
+        local: token.local || undefined,
+      });
+    });
+  }
+
+  private addProxyDefaults(proxyDefaults: ProxyDefaults): void {
+    new ConfigEntry(this, "proxy-defaults", {
+      kind: "proxy-defaults",
+      name: "global",
+      configJson: JSON.stringify({
+        Config: {
+          protocol: proxyDefaults.protocol,
+          envoy_prometheus_bind_addr: proxyDefaults.envoyPrometheusBindAddr,
+        },
+        MeshGateway: { Mode: "local" },
+      }),
+    });
+  }
+
+  private secretOf(id: string, token: AclToken): string {
+    return new DataConsulAclTokenSecretId(this, `${id}-secret`, { accessorId: token.accessorId }).secretId;
+  }
+
+  private lookup(map: Map<string, string>, key: string, what: string): string {
+    const secret = map.get(key);
+    if (secret === undefined) throw new Error(`${this.node.path}: no ${what} for "${key}"`);
+    return secret;
+  }
+}

@@ -1,0 +1,96 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { MESH_GATEWAY_SERVICE } from "../../domain/names";
+import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS } from "../../domain/node-paths";
+import { renderCloudConfig } from "../bootstrap/cloud-config";
+import { renderEnvironmentFile } from "../bootstrap/environment-file";
+import { renderSystemdUnit } from "../bootstrap/systemd-unit";
+import { FloatingIpInstance } from "../compute/floating-ip-instance";
+import { ClientCertificate } from "../tls/agent-certificates";
+import { gatewayAgentConfig } from "./agent-config";
+import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile } from "./node-files";
+import { consulNodeCloudConfig, consulUnit, meshGatewayUnit, nodeEnvironment } from "./system-files";
+
+export interface MeshGatewayNodeProps extends ConsulNodeProps {
+  /** Run Envoy and register the gateway; needs Connect on the servers. */
+  readonly startGateway: boolean;
+  /** ACL token Envoy registers and fetches its configuration with (sensitive); none while ACLs are off. */
+  readonly gatewayToken?: string;
+}
+
+/**
+ * A mesh gateway: a Consul client agent (its certificate from the federation CA) and Envoy registered as
+ * the datacenter's mesh gateway, advertising its floating IP as the WAN address.
+ */
+export class MeshGatewayNode extends Construct {
+  readonly vm: FloatingIpInstance;
+  readonly settingsApplied: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: MeshGatewayNodeProps) {
+    super(scope, id);
+    consulNodeValidator(this, props).throwIfInvalid();
+
+    const cloudConfig = renderCloudConfig(consulNodeCloudConfig("gateway", props.nodeName, props.packages));
+    this.vm = new FloatingIpInstance(this, "vm", { name: props.nodeName, ...props.vm, userData: cloudConfig });
+    const certificate = new ClientCertificate(this, "certificate", {
+      ca: props.ca,
+      nodeName: props.nodeName,
+      datacenter: props.datacenter,
+      domain: props.domain,
+      privateIp: this.vm.privateIp,
+    });
+    const agentConfig = gatewayAgentConfig({
+      datacenter: props.datacenter,
+      primaryDatacenter: props.primaryDatacenter,
+      nodeName: props.nodeName,
+      domain: props.domain,
+      interfaceName: props.interfaceName,
+      wanAddress: this.vm.publicIp,
+      retryJoin: props.retryJoin,
+      gossipKey: props.gossipKey,
+      settings: props.settings,
+      connect: props.connect,
+      acl: props.acl,
+    });
+    this.settingsApplied = deliverNodeFiles(this, props, {
+      vm: this.vm,
+      cloudConfig,
+      files: [
+        nodeFile.applyScript(),
+        nodeFile.staged(
+          "node.env",
+          nodeEnvironment({ role: "gateway", packages: props.packages, startGateway: props.startGateway }),
+        ),
+        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.ca.certPem, { restarts: [CONSUL_UNIT] }),
+        nodeFile.agentConfig(agentConfig),
+        nodeFile.installed(
+          CONSUL_UNIT,
+          `/etc/systemd/system/${CONSUL_UNIT}`,
+          renderSystemdUnit(consulUnit("gateway")),
+          {
+            restarts: [CONSUL_UNIT],
+          },
+        ),
+        nodeFile.dnsForwarding([props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])]),
+        ...nodeFile.certificate(certificate),
+        nodeFile.installed(
+          MESH_GATEWAY_UNIT,
+          `/etc/systemd/system/${MESH_GATEWAY_UNIT}`,
+          renderSystemdUnit(meshGatewayUnit()),
+          { restarts: [MESH_GATEWAY_UNIT] },
+        ),
+        nodeFile.installed(
+          "mesh-gateway.env",
+          NODE_PATHS.gatewayEnvironment,
+          renderEnvironmentFile({
+            GATEWAY_SERVICE: MESH_GATEWAY_SERVICE,
+            LAN_ADDRESS: this.vm.privateIp,
+            WAN_ADDRESS: this.vm.publicIp,
+            ...(props.gatewayToken ? { CONSUL_HTTP_TOKEN: props.gatewayToken } : {}),
+          }),
+          { group: "consul", mode: "0640", restarts: [MESH_GATEWAY_UNIT] },
+        ),
+      ],
+    });
+  }
+}

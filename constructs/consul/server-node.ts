@@ -1,0 +1,105 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { serverCountProblem } from "../../domain/layout";
+import { CONSUL_UNIT, NODE_PATHS } from "../../domain/node-paths";
+import { renderCloudConfig } from "../bootstrap/cloud-config";
+import { renderSystemdUnit } from "../bootstrap/systemd-unit";
+import { DataVolumeProps, FloatingIpInstance } from "../compute/floating-ip-instance";
+import { ServerCertificate } from "../tls/agent-certificates";
+import { serverAgentConfig } from "./agent-config";
+import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile } from "./node-files";
+import { consulNodeCloudConfig, consulUnit, nodeEnvironment } from "./system-files";
+
+export interface ConsulServerNodeProps extends ConsulNodeProps {
+  /** Wait until the datacenter has a leader before the node counts as applied (its last server). */
+  readonly waitForLeader: boolean;
+  /** Number of servers in the datacenter (bootstrap_expect). */
+  readonly serverCount: number;
+  /** Secondary datacenters: the primary's mesh gateways, `<address>:<port>`. */
+  readonly primaryGateways?: readonly string[];
+  /** The Raft data volume. */
+  readonly dataVolume: DataVolumeProps;
+}
+
+/**
+ * A Consul server: VM in the server group with its Raft data on a Cinder volume, a certificate with
+ * every SAN that federation needs, and its agent configuration delivered to the running VM.
+ */
+export class ConsulServerNode extends Construct {
+  readonly vm: FloatingIpInstance;
+  readonly certificate: ServerCertificate;
+  /** Completes when the node runs its current settings. */
+  readonly settingsApplied: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: ConsulServerNodeProps) {
+    super(scope, id);
+    const serverCount = serverCountProblem(props.serverCount);
+    consulNodeValidator(this, props)
+      .check(serverCount === undefined, "serverCount", `${props.serverCount} ${serverCount}`)
+      .check(props.retryJoin.includes(props.vm.fixedIp), "retryJoin", "must include this server's own address")
+      .check(
+        props.primaryGateways === undefined || props.primaryDatacenter !== props.datacenter,
+        "primaryGateways",
+        "are only for servers of secondary datacenters",
+      )
+      .check(
+        props.primaryGateways === undefined || props.primaryGateways.length > 0,
+        "primaryGateways",
+        "must list the primary's gateways (<address>:<port>)",
+      )
+      .throwIfInvalid();
+
+    const cloudConfig = renderCloudConfig(consulNodeCloudConfig("server", props.nodeName, props.packages));
+    this.vm = new FloatingIpInstance(this, "vm", {
+      name: props.nodeName,
+      ...props.vm,
+      userData: cloudConfig,
+      dataVolume: props.dataVolume,
+    });
+    this.certificate = new ServerCertificate(this, "certificate", {
+      ca: props.ca,
+      nodeName: props.nodeName,
+      datacenter: props.datacenter,
+      domain: props.domain,
+      ipAddresses: [this.vm.privateIp, this.vm.publicIp],
+    });
+    const agentConfig = serverAgentConfig({
+      datacenter: props.datacenter,
+      primaryDatacenter: props.primaryDatacenter,
+      nodeName: props.nodeName,
+      domain: props.domain,
+      interfaceName: props.interfaceName,
+      wanAddress: this.vm.publicIp,
+      retryJoin: props.retryJoin,
+      gossipKey: props.gossipKey,
+      settings: props.settings,
+      serverCount: props.serverCount,
+      primaryGateways: props.primaryGateways,
+      connect: props.connect,
+      acl: props.acl,
+    });
+    this.settingsApplied = deliverNodeFiles(this, props, {
+      vm: this.vm,
+      cloudConfig,
+      files: [
+        nodeFile.applyScript(),
+        nodeFile.staged(
+          "node.env",
+          nodeEnvironment({
+            role: "server",
+            packages: props.packages,
+            dataDevice: this.vm.dataVolumeDevice,
+            waitForLeader: props.waitForLeader,
+          }),
+        ),
+        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.ca.certPem, { restarts: [CONSUL_UNIT] }),
+        nodeFile.agentConfig(agentConfig),
+        nodeFile.installed(CONSUL_UNIT, `/etc/systemd/system/${CONSUL_UNIT}`, renderSystemdUnit(consulUnit("server")), {
+          restarts: [CONSUL_UNIT],
+        }),
+        nodeFile.dnsForwarding([props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])]),
+        ...nodeFile.certificate(this.certificate),
+      ],
+    });
+  }
+}

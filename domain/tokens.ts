@@ -1,0 +1,80 @@
+/**
+ * Which ACL token reaches which node, by which mechanism and from which rollout stage on: the one place
+ * that decides it. Stacks ask `tokenRoutes` for a node and hand each secret to the mechanism named here;
+ * node constructs only deliver what they are given.
+ */
+import type { NodeRole } from "./layout";
+import type { RolloutStage } from "./stages";
+
+export type TokenName =
+  /** The primary's bootstrap token (`acl.tokens.initial_management`), also the token Terraform manages ACLs with. */
+  | "initial-management"
+  /** The agent's own token, a node identity `<node>:<dc>`. */
+  | "agent"
+  /** A secondary's token for ACL replication from the primary. */
+  | "replication"
+  /** The token Envoy registers the mesh gateway and reads its configuration with. */
+  | "mesh-gateway";
+
+export type TokenMechanism =
+  /** A key of `acl.tokens` in the agent's configuration file: read when the agent starts. */
+  | "agent-config"
+  /**
+   * `PUT /v1/agent/token/agent` on the running agent, from the ACL stack: for agents that start before their
+   * token can exist (the primary's servers, whose ACL system makes it). Kept by token persistence.
+   */
+  | "agent-api"
+  /** `CONSUL_HTTP_TOKEN` in the gateway's environment file, read by `consul connect envoy`. */
+  | "gateway-environment";
+
+export interface TokenRoute {
+  readonly token: TokenName;
+  readonly mechanism: TokenMechanism;
+  /** The first stage in which the node receives it. */
+  readonly fromStage: RolloutStage;
+}
+
+/**
+ * The tokens a node receives, in the order its agent configuration lists them. Every token exists from
+ * the `acl` stage on: the stage that turns ACLs on creates and delivers all of them.
+ */
+export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
+  if (role.kind === "gateway") {
+    return [
+      { token: "agent", mechanism: "agent-config", fromStage: "acl" },
+      { token: "mesh-gateway", mechanism: "gateway-environment", fromStage: "acl" },
+    ];
+  }
+  if (role.datacenterRole === "primary") {
+    return [
+      { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
+      { token: "agent", mechanism: "agent-api", fromStage: "acl" },
+    ];
+  }
+  return [
+    { token: "agent", mechanism: "agent-config", fromStage: "acl" },
+    { token: "replication", mechanism: "agent-config", fromStage: "acl" },
+  ];
+}
+
+const ROLE_LABELS: readonly [string, NodeRole][] = [
+  ["primary server", { kind: "server", datacenterRole: "primary" }],
+  ["secondary server", { kind: "server", datacenterRole: "secondary" }],
+  ["mesh gateway (any datacenter)", { kind: "gateway", datacenterRole: "primary" }],
+];
+
+const MECHANISM_LABELS: Record<TokenMechanism, string> = {
+  "agent-config": "`acl.tokens` in `consul.json`, read at start",
+  "agent-api": "`PUT /v1/agent/token/agent` from the ACL stack, kept by token persistence",
+  "gateway-environment": "`CONSUL_HTTP_TOKEN` in `mesh-gateway.env`, read by `consul connect envoy`",
+};
+
+/** The routes as the Markdown table printed in the README (a test keeps the two identical). */
+export function renderTokenRoutesMarkdown(): string {
+  const rows = ROLE_LABELS.flatMap(([label, role]) =>
+    tokenRoutes(role).map(
+      (route) => `| ${label} | ${route.token} | ${MECHANISM_LABELS[route.mechanism]} | \`${route.fromStage}\` |`,
+    ),
+  );
+  return ["| node | token | how it gets there | from stage |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}

@@ -1,0 +1,132 @@
+import { ITerraformDependable, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import type { FederationSecrets } from "../constructs/consul/federation-secrets";
+import { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
+import type { ConsulNodeProps } from "../constructs/consul/node-files";
+import { ConsulServerNode } from "../constructs/consul/server-node";
+import type { PlannedNode } from "../domain/layout";
+import type { DatacenterFoundation } from "./datacenter-foundation";
+import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
+import { aclSettings, agentSettings, nodePackages } from "./node-settings";
+import { routeTokens, TokenSecrets } from "./token-routing";
+
+/** What the nodes of one datacenter are built from. */
+export interface NodeGroupContext {
+  readonly plan: FederationPlan;
+  readonly datacenter: PlannedDatacenter;
+  readonly foundation: DatacenterFoundation;
+  readonly secrets: FederationSecrets;
+  readonly tokens: TokenSecrets;
+  /** Secondaries: `<address>:<port>` of every primary gateway. */
+  readonly primaryGateways?: readonly string[];
+}
+
+/** The props every node of the datacenter shares, for one node. */
+function nodeProps(
+  scope: Construct,
+  ctx: NodeGroupContext,
+  node: PlannedNode,
+  flavorName: string,
+  securityGroupId: string,
+  applyAfter: readonly ITerraformDependable[],
+): ConsulNodeProps {
+  const { plan, datacenter, foundation, secrets } = ctx;
+  const federation = plan.config;
+  const openstack = datacenter.config.openstack;
+  return {
+    nodeName: node.name,
+    datacenter: datacenter.name,
+    primaryDatacenter: datacenter.primaryDatacenter,
+    domain: federation.consul.domain,
+    interfaceName: openstack.interface,
+    ca: secrets.ca,
+    gossipKey: secrets.gossipKey,
+    retryJoin: datacenter.servers.map((server) => server.privateIp),
+    packages: nodePackages(federation),
+    sshUser: federation.ssh.user,
+    settings: agentSettings(federation),
+    connect: plan.stage.mesh,
+    applyAfter,
+    vm: {
+      imageName: openstack.image,
+      flavorName,
+      keyPairName: foundation.keyPairName,
+      networkId: foundation.networkId,
+      subnetId: foundation.subnetId,
+      fixedIp: node.privateIp,
+      securityGroupIds: [securityGroupId],
+      floatingIpPool: openstack.floatingIpPool ?? openstack.externalNetwork,
+      availabilityZone: openstack.availabilityZone,
+      // Across stacks, the stack dependency orders the network first.
+      networkReady: TerraformStack.of(scope) === TerraformStack.of(foundation) ? foundation.networkReady : undefined,
+    },
+  };
+}
+
+/**
+ * The datacenter's servers, chained so that settings roll one server at a time; the last one waits
+ * for a leader, so whatever depends on the servers finds a working cluster.
+ */
+export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServerNode[] {
+  const { plan, datacenter } = ctx;
+  const secondary = datacenter.role === "secondary";
+  const servers: ConsulServerNode[] = [];
+  for (const node of datacenter.servers) {
+    const previous = servers.at(-1);
+    const props = nodeProps(
+      scope,
+      ctx,
+      node,
+      datacenter.config.openstack.flavors.server,
+      ctx.foundation.serverSecurityGroupId,
+      previous ? [previous.settingsApplied] : [],
+    );
+    const tokens = routeTokens(node, plan.config.rollout.stage, ctx.tokens);
+    servers.push(
+      new ConsulServerNode(scope, node.name, {
+        ...props,
+        vm: { ...props.vm, serverGroupId: ctx.foundation.serverGroupId },
+        serverCount: datacenter.servers.length,
+        primaryGateways: secondary && plan.stage.mesh ? ctx.primaryGateways : undefined,
+        acl: aclSettings(plan.config, plan.stage, tokens.agentConfig, secondary),
+        dataVolume: {
+          sizeGb: datacenter.config.servers.volumeSize,
+          volumeType: datacenter.config.openstack.volumeType,
+        },
+        waitForLeader: node.index === datacenter.servers.length - 1,
+      }),
+    );
+  }
+  return servers;
+}
+
+/** The datacenter's mesh gateways, after `after` (the servers) and one at a time. */
+export function addGateways(
+  scope: Construct,
+  ctx: NodeGroupContext,
+  after: readonly ITerraformDependable[],
+): MeshGatewayNode[] {
+  const { plan, datacenter } = ctx;
+  const gateways: MeshGatewayNode[] = [];
+  for (const node of datacenter.gateways) {
+    const previous = gateways.at(-1);
+    const tokens = routeTokens(node, plan.config.rollout.stage, ctx.tokens);
+    gateways.push(
+      new MeshGatewayNode(scope, node.name, {
+        ...nodeProps(
+          scope,
+          ctx,
+          node,
+          datacenter.config.openstack.flavors.gateway,
+          ctx.foundation.gatewaySecurityGroupId,
+          // Gateway agents join through the servers, so they start after them.
+          previous ? [previous.settingsApplied] : after,
+        ),
+        acl: aclSettings(plan.config, plan.stage, tokens.agentConfig, false),
+        startGateway: plan.stage.mesh,
+        gatewayToken: tokens.gatewayEnvironment,
+      }),
+    );
+  }
+  return gateways;
+}

@@ -1,0 +1,43 @@
+import type { DatacenterConfig, FederationConfig } from "../config/schema";
+import { parseIpv4Cidr } from "../domain/ipv4";
+import { DatacenterPlan, planDatacenter } from "../domain/layout";
+import { StageSettings, stageSettings } from "../domain/stages";
+
+/** A datacenter's layout together with the configuration entry it comes from. */
+export interface PlannedDatacenter extends DatacenterPlan {
+  readonly config: DatacenterConfig;
+}
+
+/** The federation as the stacks build it: every datacenter's nodes and roles, resolved once. */
+export interface FederationPlan {
+  readonly config: FederationConfig;
+  readonly stage: StageSettings;
+  readonly primary: PlannedDatacenter;
+  readonly secondaries: readonly PlannedDatacenter[];
+  /** Every datacenter, in the configuration's order. */
+  readonly datacenters: readonly PlannedDatacenter[];
+}
+
+export function planFederation(config: FederationConfig): FederationPlan {
+  const primaryConfig = config.datacenters.find((datacenter) => datacenter.primary);
+  if (!primaryConfig) throw new Error("the validated configuration has no primary datacenter");
+  const datacenters = config.datacenters.map((datacenter): PlannedDatacenter => {
+    const cidr = parseIpv4Cidr(datacenter.openstack.network.cidr);
+    if (!cidr.ok) throw new Error(`datacenter ${datacenter.name}: ${cidr.problem}`);
+    const layout = planDatacenter({
+      name: datacenter.name,
+      primaryDatacenter: primaryConfig.name,
+      cidr: cidr.cidr,
+      servers: datacenter.servers.count,
+      gateways: datacenter.gateways.count,
+    });
+    return { ...layout, config: datacenter };
+  });
+  return {
+    config,
+    stage: stageSettings(config.rollout.stage),
+    primary: datacenters.find((datacenter) => datacenter.role === "primary") as PlannedDatacenter,
+    secondaries: datacenters.filter((datacenter) => datacenter.role === "secondary"),
+    datacenters,
+  };
+}

@@ -1,0 +1,62 @@
+import type { FederationConfig } from "../config/schema";
+import type { StageSettings } from "../domain/stages";
+import type { AgentSettings, ConsulAclSettings, ConsulAclTokens } from "../constructs/consul/agent-config";
+import type { ConsulNodePackages } from "../constructs/consul/system-files";
+
+/** What the configuration says every node runs: agent settings, packages, the agents' `acl` block. */
+
+export function agentSettings(federation: FederationConfig): AgentSettings {
+  const { agent, dns, altDomain } = federation.consul;
+  return {
+    logLevel: agent.logLevel,
+    raftMultiplier: agent.raftMultiplier,
+    ui: agent.ui,
+    prometheusRetentionTime: agent.prometheusRetentionTime,
+    disableHostname: agent.disableHostname,
+    leaveOnTerminate: agent.leaveOnTerminate,
+    altDomain,
+    recursors: dns.recursors,
+    enableTruncate: dns.enableTruncate,
+    udpAnswerLimit: dns.udpAnswerLimit,
+  };
+}
+
+/** Debian packages and repositories from the federation's versions and repository settings. */
+export function nodePackages(federation: FederationConfig): ConsulNodePackages {
+  const { hashicorp, envoy } = federation.packages;
+  const [major, minor, patch] = federation.envoy.version.split(".");
+  return {
+    consulVersion: `${federation.consul.version}-1`,
+    envoy: { name: `envoy-${major}.${minor}`, version: patch === undefined ? undefined : federation.envoy.version },
+    repositories: {
+      hashicorp: {
+        source: `deb [signed-by=$KEY_FILE] ${hashicorp.url} ${hashicorp.suite} main`,
+        keyid: hashicorp.keyFingerprint,
+        keyserver: hashicorp.keyserver,
+      },
+      envoy: {
+        source: `deb [signed-by=$KEY_FILE] ${envoy.url} ${envoy.suite} main`,
+        keyid: envoy.keyFingerprint,
+        keyserver: envoy.keyserver,
+      },
+    },
+  };
+}
+
+/** The agent's `acl` block at a stage, with the tokens it starts with; none before ACLs are on. */
+export function aclSettings(
+  federation: FederationConfig,
+  stage: StageSettings,
+  tokens: ConsulAclTokens,
+  enableTokenReplication: boolean,
+): ConsulAclSettings | undefined {
+  if (!stage.acl) return undefined;
+  return {
+    enabled: true,
+    default_policy: stage.defaultPolicy,
+    down_policy: federation.consul.agent.aclDownPolicy,
+    enable_token_persistence: federation.consul.agent.aclTokenPersistence,
+    ...(enableTokenReplication ? { enable_token_replication: true } : {}),
+    ...(Object.keys(tokens).length > 0 ? { tokens } : {}),
+  };
+}

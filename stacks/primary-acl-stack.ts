@@ -1,0 +1,70 @@
+import { ConsulProvider } from "@cdktf/provider-consul/lib/provider";
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
+import { FederationAcls } from "../constructs/consul/federation-acls";
+import type { AclRules } from "../domain/acl-rules";
+import { CONSUL_PORTS } from "../domain/ports";
+import type { DatacenterStack } from "./datacenter-stack";
+import type { FederationPlan } from "./federation-plan";
+import { configureStack } from "./stack-setup";
+import { routeTokens, TokenSecrets } from "./token-routing";
+
+/**
+ * The primary's ACL layer, applied once its servers run: every policy and token of the federation
+ * (managed with the primary's initial management token over HTTPS, CA pinned), the agent tokens of
+ * the primary's servers handed to the running agents, and the proxy-defaults entry.
+ */
+export class PrimaryAclStack extends TerraformStack {
+  /** Where the other stacks take their tokens from. */
+  readonly tokens: TokenSecrets;
+
+  constructor(scope: Construct, id: string, props: { plan: FederationPlan; primary: DatacenterStack }) {
+    super(scope, id);
+    const { plan, primary } = props;
+    const federation = plan.config;
+    configureStack(this, federation, primary.datacenter.config);
+    new ConsulProvider(this, "consul", {
+      address: `${primary.servers[0].vm.publicIp}:${CONSUL_PORTS.https}`,
+      scheme: "https",
+      caPem: primary.secrets.ca.certPem,
+      token: primary.secrets.initialManagementToken,
+      datacenter: primary.datacenter.name,
+    });
+    if (!plan.stage.acl) {
+      this.tokens = {};
+      return;
+    }
+
+    const acls = new FederationAcls(this, "acls", {
+      datacenters: plan.datacenters.map((dc) => ({
+        name: dc.name,
+        role: dc.role,
+        serverNodes: dc.servers.map((node) => node.name),
+        gatewayNodes: dc.gateways.map((node) => node.name),
+      })),
+      proxyDefaults: plan.stage.mesh ? federation.consul.proxyDefaults : undefined,
+      policies: federation.acl.policies.map((policy) => ({
+        name: policy.name,
+        description: policy.description,
+        // Rules files were read and checked when the configuration was loaded.
+        rules: policy.rules as AclRules,
+        datacenters: policy.datacenters,
+      })),
+      tokens: federation.acl.tokens,
+    });
+    this.tokens = { acls };
+    const secrets: TokenSecrets = { initialManagement: primary.secrets.initialManagementToken, acls };
+    primary.servers.forEach((server, index) => {
+      const agentToken = routeTokens(primary.datacenter.servers[index], federation.rollout.stage, secrets).agentApi;
+      if (agentToken === undefined) return;
+      new AgentTokenDelivery(this, `${server.node.id}-agent-token`, {
+        host: server.vm.publicIp,
+        sshUser: federation.ssh.user,
+        agentToken,
+        managementToken: primary.secrets.initialManagementToken,
+        target: server.vm.instance.id,
+      });
+    });
+  }
+}
