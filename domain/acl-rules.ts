@@ -78,12 +78,10 @@ export const BUILT_IN_POLICIES = {
   meshGateway: "mesh-gateway",
   replication: "acl-replication",
   dns: "dns-lookups",
+  autopilotHealth: "autopilot-health",
   /** Consul's own policy of management tokens. */
   globalManagement: "global-management",
 } as const;
-
-/** Accessor of Consul's built-in anonymous token. */
-export const ANONYMOUS_TOKEN_ACCESSOR = "00000000-0000-0000-0000-000000000002";
 
 /** Mesh gateways (Consul's documented policy), valid in every datacenter of the federation. */
 export function meshGatewayRules(serviceName: string): AclRules {
@@ -104,6 +102,18 @@ export function replicationRules(): AclRules {
     service_prefix: { "": { policy: "read", intentions: "read" } },
   };
 }
+
+/** What the apply script needs to judge a datacenter's health (`/v1/operator/autopilot/health`). */
+export function autopilotHealthRules(): AclRules {
+  return { operator: "read" };
+}
+
+/**
+ * Consul's templated policy for an agent's DNS token (`acl.tokens.dns`, Consul 1.17 and later): the
+ * documented way to serve DNS under `default_policy = "deny"` without granting anything to the anonymous
+ * token (developer.hashicorp.com/consul/docs/reference/agent/configuration-file/acl, `tokens.dns`).
+ */
+export const DNS_TEMPLATED_POLICY = "builtin/dns";
 
 /** What DNS lookups need (Consul's builtin/dns template): nodes, services and prepared queries. */
 export function dnsRules(): AclRules {

@@ -10,8 +10,27 @@ export const NODE_PATHS = {
   gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
   resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
   dataDir: "/opt/consul",
+  sshHostKey: "/etc/ssh/ssh_host_ed25519_key",
 } as const;
 
 export const CONSUL_UNIT = "consul.service";
 export const MESH_GATEWAY_UNIT = "consul-mesh-gateway.service";
 export const RESOLVED_UNIT = "systemd-resolved.service";
+/** OpenSSH's server on Debian and Ubuntu. */
+export const SSH_UNIT = "ssh.service";
+
+export interface SystemUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+/**
+ * The users services run as, with IDs pinned so that a VM rebuilt from another image still owns its data
+ * volume. The IDs lie outside the range Debian and Ubuntu hand out to system users dynamically (100-999),
+ * where a package of the image could already hold them; nothing on a cloud image uses these.
+ */
+export const SYSTEM_USERS = {
+  consul: { name: "consul", uid: 8300, gid: 8300, home: NODE_PATHS.dataDir },
+} as const satisfies Record<string, SystemUser>;

@@ -11,8 +11,12 @@ export type TokenName =
   | "initial-management"
   /** The agent's own token, a node identity `<node>:<dc>`. */
   | "agent"
+  /** The agent's DNS token (`builtin/dns` templated policy): lookups under `default_policy = "deny"`. */
+  | "dns"
   /** A secondary's token for ACL replication from the primary. */
   | "replication"
+  /** What the apply script asks autopilot for the datacenter's health with (`operator = "read"`). */
+  | "autopilot-health"
   /** The token Envoy registers the mesh gateway and reads its configuration with. */
   | "mesh-gateway";
 
@@ -20,10 +24,12 @@ export type TokenMechanism =
   /** A key of `acl.tokens` in the agent's configuration file: read when the agent starts. */
   | "agent-config"
   /**
-   * `PUT /v1/agent/token/agent` on the running agent, from the ACL stack: for agents that start before their
-   * token can exist (the primary's servers, whose ACL system makes it). Kept by token persistence.
+   * `PUT /v1/agent/token/<kind>` on the running agent, from the ACL stack over SSH: for agents that start
+   * before their token can exist (the primary's servers, whose ACL system makes it). Kept by token persistence.
    */
   | "agent-api"
+  /** A file of the settings delivery that only the apply script reads, removed with the staging folder. */
+  | "apply-script"
   /** `CONSUL_HTTP_TOKEN` in the gateway's environment file, read by `consul connect envoy`. */
   | "gateway-environment";
 
@@ -36,12 +42,15 @@ export interface TokenRoute {
 
 /**
  * The tokens a node receives, in the order its agent configuration lists them. Every token exists from
- * the `acl` stage on: the stage that turns ACLs on creates and delivers all of them.
+ * the `acl` stage on: the stage that turns ACLs on creates and delivers all of them. The primary's servers
+ * check their datacenter's health with the initial management token: it is the only token that exists in
+ * their stack, which comes before the ACL stack.
  */
 export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
   if (role.kind === "gateway") {
     return [
       { token: "agent", mechanism: "agent-config", fromStage: "acl" },
+      { token: "dns", mechanism: "agent-config", fromStage: "acl" },
       { token: "mesh-gateway", mechanism: "gateway-environment", fromStage: "acl" },
     ];
   }
@@ -49,11 +58,15 @@ export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
     return [
       { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
+      { token: "dns", mechanism: "agent-api", fromStage: "acl" },
+      { token: "initial-management", mechanism: "apply-script", fromStage: "acl" },
     ];
   }
   return [
     { token: "agent", mechanism: "agent-config", fromStage: "acl" },
+    { token: "dns", mechanism: "agent-config", fromStage: "acl" },
     { token: "replication", mechanism: "agent-config", fromStage: "acl" },
+    { token: "autopilot-health", mechanism: "apply-script", fromStage: "acl" },
   ];
 }
 
@@ -65,7 +78,8 @@ const ROLE_LABELS: readonly [string, NodeRole][] = [
 
 const MECHANISM_LABELS: Record<TokenMechanism, string> = {
   "agent-config": "`acl.tokens` in `consul.json`, read at start",
-  "agent-api": "`PUT /v1/agent/token/agent` from the ACL stack, kept by token persistence",
+  "agent-api": "`PUT /v1/agent/token/<token>` from the ACL stack, kept by token persistence",
+  "apply-script": "`health-check.token` beside `node-apply.sh`, removed when it ends",
   "gateway-environment": "`CONSUL_HTTP_TOKEN` in `mesh-gateway.env`, read by `consul connect envoy`",
 };
 

@@ -1,8 +1,9 @@
 import { ITerraformDependable, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import type { PinnedImage } from "../constructs/compute/pinned-image";
 import type { FederationSecrets } from "../constructs/consul/federation-secrets";
+import type { AgentCertificateSource, ConsulNodeProps } from "../constructs/consul/node-files";
 import { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
-import type { ConsulNodeProps } from "../constructs/consul/node-files";
 import { ConsulServerNode } from "../constructs/consul/server-node";
 import type { PlannedNode } from "../domain/layout";
 import type { DatacenterFoundation } from "./datacenter-foundation";
@@ -17,6 +18,10 @@ export interface NodeGroupContext {
   readonly foundation: DatacenterFoundation;
   readonly secrets: FederationSecrets;
   readonly tokens: TokenSecrets;
+  /** The datacenter's OS image, pinned in the stack that holds the VMs. */
+  readonly image: PinnedImage;
+  /** Where each node's certificate comes from. */
+  readonly certificates: (node: PlannedNode) => AgentCertificateSource;
   /** Secondaries: `<address>:<port>` of every primary gateway. */
   readonly primaryGateways?: readonly string[];
 }
@@ -38,17 +43,19 @@ function nodeProps(
     datacenter: datacenter.name,
     primaryDatacenter: datacenter.primaryDatacenter,
     domain: federation.consul.domain,
-    interfaceName: openstack.interface,
-    ca: secrets.ca,
+    caCertPem: secrets.ca.certPem,
+    certificate: ctx.certificates(node),
     gossipKey: secrets.gossipKey,
     retryJoin: datacenter.servers.map((server) => server.privateIp),
     packages: nodePackages(federation),
     sshUser: federation.ssh.user,
+    pinHostKey: federation.ssh.pinHostKeys,
+    aclsOffConfirmed: federation.rollout.confirmAclsOff,
     settings: agentSettings(federation),
     connect: plan.stage.mesh,
     applyAfter,
     vm: {
-      imageName: openstack.image,
+      imageId: ctx.image.imageId,
       flavorName,
       keyPairName: foundation.keyPairName,
       networkId: foundation.networkId,
@@ -59,6 +66,8 @@ function nodeProps(
       availabilityZone: openstack.availabilityZone,
       // Across stacks, the stack dependency orders the network first.
       networkReady: TerraformStack.of(scope) === TerraformStack.of(foundation) ? foundation.networkReady : undefined,
+      // One node at a time for rebuilds and resizes too: each VM waits for the previous node to be healthy.
+      after: applyAfter,
     },
   };
 }
@@ -94,6 +103,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
           volumeType: datacenter.config.openstack.volumeType,
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
+        healthCheckToken: tokens.applyScript,
       }),
     );
   }
@@ -124,6 +134,7 @@ export function addGateways(
         ),
         acl: aclSettings(plan.config, plan.stage, tokens.agentConfig, false),
         startGateway: plan.stage.mesh,
+        envoyLogLevel: plan.config.envoy.logLevel,
         gatewayToken: tokens.gatewayEnvironment,
       }),
     );

@@ -1,5 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { PinnedImage } from "../constructs/compute/pinned-image";
 import { FederationSecrets } from "../constructs/consul/federation-secrets";
 import type { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
 import type { ConsulServerNode } from "../constructs/consul/server-node";
@@ -9,6 +10,9 @@ import { addGateways, addServers } from "./datacenter-nodes";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
 import { configureStack } from "./stack-setup";
 import type { TokenSecrets } from "./token-routing";
+import { FederationPki } from "./federation-pki";
+import type { AgentCertificateSource } from "../constructs/consul/node-files";
+import type { PlannedNode } from "../domain/layout";
 
 /** Floating IPs of the servers and WAN addresses of the gateways, as outputs for operators. */
 export function addressOutputs(stack: TerraformStack, servers: ConsulServerNode[], gateways: MeshGatewayNode[]): void {
@@ -42,12 +46,16 @@ export interface DatacenterStackProps {
   readonly primaryGateways?: readonly string[];
   /** Build the gateways in this stack too (secondaries); the primary's have a stack of their own. */
   readonly includeGateways: boolean;
+  /** The primary's PKI, which issues this datacenter's certificates; none for the primary itself. */
+  readonly pki?: FederationPki;
 }
 
 /** A datacenter's network, security groups and servers (and, for secondaries, its gateways). */
 export class DatacenterStack extends TerraformStack {
   readonly datacenter: PlannedDatacenter;
   readonly secrets: FederationSecrets;
+  /** The primary's: certificates of every node outside this stack, issued beside the CA. */
+  readonly pki?: FederationPki;
   readonly foundation: DatacenterFoundation;
   readonly servers: ConsulServerNode[];
   readonly gateways: MeshGatewayNode[];
@@ -58,15 +66,31 @@ export class DatacenterStack extends TerraformStack {
     this.datacenter = datacenter;
     configureStack(this, plan.config, datacenter.config);
     this.secrets = props.secrets ?? new FederationSecrets(this, "federation-secrets");
+    if (!props.pki) {
+      this.pki = new FederationPki(this, "pki", {
+        ca: this.secrets.ca,
+        domain: plan.config.consul.domain,
+        nodes: plan.datacenters.flatMap((dc) => (dc === datacenter ? dc.gateways : [...dc.servers, ...dc.gateways])),
+      });
+    }
+    const pki = props.pki ?? this.pki;
+    const ca = this.secrets.ca;
+    const image = new PinnedImage(this, "os-image", { imageName: datacenter.config.openstack.image });
     this.foundation = new DatacenterFoundation(this, "foundation", { federation: plan.config, datacenter });
     const ctx = {
       plan,
       datacenter,
       foundation: this.foundation,
       secrets: this.secrets,
+      image,
       // The primary's servers bootstrap the ACL system with the management token Terraform made.
       tokens: props.secrets ? (props.tokens ?? {}) : { initialManagement: this.secrets.initialManagementToken },
       primaryGateways: props.primaryGateways,
+      // The CA lives in this stack for the primary's servers; every other node's certificate comes from the PKI.
+      certificates: (node: PlannedNode): AgentCertificateSource =>
+        !props.pki && node.role.kind === "server"
+          ? { issuer: ca }
+          : { issued: (pki as FederationPki).certificateOf(node) },
     };
     this.servers = addServers(this, ctx);
     this.gateways = props.includeGateways

@@ -45,6 +45,7 @@ export function buildFederation(scope: Construct, federation: FederationConfig):
       tokens: primaryAcl.tokens,
       primaryGateways: gatewayAddresses(primaryGateways.gateways),
       includeGateways: true,
+      pki: primary.pki,
     });
     stack.addDependency(primaryGateways);
     return stack;

@@ -1,7 +1,7 @@
 import type { FederationConfig } from "../config/schema";
 import type { StageSettings } from "../domain/stages";
 import type { AgentSettings, ConsulAclSettings, ConsulAclTokens } from "../constructs/consul/agent-config";
-import type { ConsulNodePackages } from "../constructs/consul/system-files";
+import type { AptRepository, ConsulNodePackages } from "../constructs/consul/system-files";
 
 /** What the configuration says every node runs: agent settings, packages, the agents' `acl` block. */
 
@@ -21,6 +21,18 @@ export function agentSettings(federation: FederationConfig): AgentSettings {
   };
 }
 
+type RepositoryConfig = FederationConfig["packages"]["hashicorp"];
+
+/** `$RELEASE` (the configuration's default, as cloud-init spells it) is the image's release codename. */
+function aptRepository(repository: RepositoryConfig): AptRepository {
+  return {
+    url: repository.url,
+    ...(repository.suite === "$RELEASE" ? {} : { suite: repository.suite }),
+    keyUrl: repository.keyUrl,
+    keyFingerprint: repository.keyFingerprint,
+  };
+}
+
 /** Debian packages and repositories from the federation's versions and repository settings. */
 export function nodePackages(federation: FederationConfig): ConsulNodePackages {
   const { hashicorp, envoy } = federation.packages;
@@ -28,18 +40,7 @@ export function nodePackages(federation: FederationConfig): ConsulNodePackages {
   return {
     consulVersion: `${federation.consul.version}-1`,
     envoy: { name: `envoy-${major}.${minor}`, version: patch === undefined ? undefined : federation.envoy.version },
-    repositories: {
-      hashicorp: {
-        source: `deb [signed-by=$KEY_FILE] ${hashicorp.url} ${hashicorp.suite} main`,
-        keyid: hashicorp.keyFingerprint,
-        keyserver: hashicorp.keyserver,
-      },
-      envoy: {
-        source: `deb [signed-by=$KEY_FILE] ${envoy.url} ${envoy.suite} main`,
-        keyid: envoy.keyFingerprint,
-        keyserver: envoy.keyserver,
-      },
-    },
+    repositories: { hashicorp: aptRepository(hashicorp), envoy: aptRepository(envoy) },
   };
 }
 

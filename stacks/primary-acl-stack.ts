@@ -1,5 +1,6 @@
 import { ConsulProvider } from "@cdktf/provider-consul/lib/provider";
-import { TerraformStack } from "cdktf";
+import { Fn, Op, TerraformStack } from "cdktf";
+import { DataOpenstackComputeInstanceV2 } from "../.gen/providers/openstack/data-openstack-compute-instance-v2";
 import { Construct } from "constructs";
 import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
 import { FederationAcls } from "../constructs/consul/federation-acls";
@@ -9,6 +10,23 @@ import type { DatacenterStack } from "./datacenter-stack";
 import type { FederationPlan } from "./federation-plan";
 import { configureStack } from "./stack-setup";
 import { routeTokens, TokenSecrets } from "./token-routing";
+
+/**
+ * The address of the primary's API: the first server whose VM runs, so that a server that is down,
+ * rebuilt or replaced does not keep the ACL stack (and every stack after it) from planning. Nova's view is
+ * what Terraform can ask at plan time; a server whose VM runs but whose agent does not answer is still
+ * chosen, and then the plan says so.
+ */
+function apiAddress(scope: Construct, primary: DatacenterStack): string {
+  const addresses = primary.servers.map((server) => Fn.join(":", [server.vm.publicIp, String(CONSUL_PORTS.https)]));
+  const running = primary.servers.map((server, index) => {
+    const instance = new DataOpenstackComputeInstanceV2(scope, `${server.node.id}-instance`, {
+      id: server.vm.instance.id,
+    });
+    return Fn.conditional(Op.eq(Fn.lower(instance.powerState), "active"), addresses[index], "");
+  });
+  return Fn.element(Fn.concat([Fn.compact(running), [addresses[0]]]), 0);
+}
 
 /**
  * The primary's ACL layer, applied once its servers run: every policy and token of the federation
@@ -25,7 +43,7 @@ export class PrimaryAclStack extends TerraformStack {
     const federation = plan.config;
     configureStack(this, federation, primary.datacenter.config);
     new ConsulProvider(this, "consul", {
-      address: `${primary.servers[0].vm.publicIp}:${CONSUL_PORTS.https}`,
+      address: apiAddress(this, primary),
       scheme: "https",
       caPem: primary.secrets.ca.certPem,
       token: primary.secrets.initialManagementToken,
@@ -56,14 +74,15 @@ export class PrimaryAclStack extends TerraformStack {
     this.tokens = { acls };
     const secrets: TokenSecrets = { initialManagement: primary.secrets.initialManagementToken, acls };
     primary.servers.forEach((server, index) => {
-      const agentToken = routeTokens(primary.datacenter.servers[index], federation.rollout.stage, secrets).agentApi;
-      if (agentToken === undefined) return;
+      const tokens = routeTokens(primary.datacenter.servers[index], federation.rollout.stage, secrets).agentApi;
+      if (Object.keys(tokens).length === 0) return;
       new AgentTokenDelivery(this, `${server.node.id}-agent-token`, {
         host: server.vm.publicIp,
+        hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
         sshUser: federation.ssh.user,
-        agentToken,
+        tokens,
         managementToken: primary.secrets.initialManagementToken,
-        target: server.vm.instance.id,
+        target: server.vm.machine,
       });
     });
   }

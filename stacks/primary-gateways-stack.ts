@@ -1,4 +1,5 @@
 import { TerraformStack } from "cdktf";
+import { PinnedImage } from "../constructs/compute/pinned-image";
 import { Construct } from "constructs";
 import type { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
 import { addressOutputs, DatacenterStack } from "./datacenter-stack";
@@ -6,6 +7,7 @@ import { addGateways } from "./datacenter-nodes";
 import type { FederationPlan } from "./federation-plan";
 import { configureStack } from "./stack-setup";
 import type { TokenSecrets } from "./token-routing";
+import type { FederationPki } from "./federation-pki";
 
 /** The primary's mesh gateways: they start once the primary's ACLs exist, before any secondary. */
 export class PrimaryGatewaysStack extends TerraformStack {
@@ -26,7 +28,9 @@ export class PrimaryGatewaysStack extends TerraformStack {
         datacenter: primary.datacenter,
         foundation: primary.foundation,
         secrets: primary.secrets,
+        image: new PinnedImage(this, "os-image", { imageName: primary.datacenter.config.openstack.image }),
         tokens: props.tokens,
+        certificates: (node) => ({ issued: (primary.pki as FederationPki).certificateOf(node) }),
       },
       [],
     );

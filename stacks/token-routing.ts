@@ -1,4 +1,5 @@
 import type { ConsulAclTokens } from "../constructs/consul/agent-config";
+import type { AgentApiTokens } from "../constructs/consul/agent-token-delivery";
 import type { FederationAcls } from "../constructs/consul/federation-acls";
 import type { PlannedNode } from "../domain/layout";
 import { ROLLOUT_STAGES, RolloutStage } from "../domain/stages";
@@ -16,16 +17,23 @@ export interface TokenSecrets {
 export interface RoutedTokens {
   /** `acl.tokens` of the agent's configuration file. */
   readonly agentConfig: ConsulAclTokens;
+  /** Tokens the ACL stack sets through the agent API, by the API's name for them. */
+  readonly agentApi: AgentApiTokens;
+  /** The token the apply script checks the datacenter's health with. */
+  readonly applyScript?: string;
   /** `CONSUL_HTTP_TOKEN` of a mesh gateway's environment file. */
   readonly gatewayEnvironment?: string;
-  /** The agent token, set through the agent API by the ACL stack. */
-  readonly agentApi?: string;
 }
 
-const AGENT_CONFIG_KEYS: Partial<Record<TokenName, keyof ConsulAclTokens>> = {
-  "initial-management": "initial_management",
+/** The agent API's and the configuration file's name of each token an agent holds. */
+const AGENT_TOKEN_KEYS: Partial<Record<TokenName, keyof ConsulAclTokens & keyof AgentApiTokens>> = {
   agent: "agent",
+  dns: "dns",
   replication: "replication",
+};
+const AGENT_CONFIG_KEYS: Partial<Record<TokenName, keyof ConsulAclTokens>> = {
+  ...AGENT_TOKEN_KEYS,
+  "initial-management": "initial_management",
 };
 
 function secretOf(token: TokenName, node: PlannedNode, secrets: TokenSecrets): string | undefined {
@@ -34,8 +42,12 @@ function secretOf(token: TokenName, node: PlannedNode, secrets: TokenSecrets): s
       return secrets.initialManagement;
     case "agent":
       return secrets.acls?.agentTokenSecret(node.name);
+    case "dns":
+      return secrets.acls?.dnsTokenSecret();
     case "replication":
       return secrets.acls?.replicationTokenSecret(node.datacenter);
+    case "autopilot-health":
+      return secrets.acls?.autopilotHealthTokenSecret();
     case "mesh-gateway":
       return secrets.acls?.gatewayTokenSecret(node.name);
   }
@@ -45,14 +57,26 @@ function secretOf(token: TokenName, node: PlannedNode, secrets: TokenSecrets): s
 export function routeTokens(node: PlannedNode, stage: RolloutStage, secrets: TokenSecrets): RoutedTokens {
   const reached = (from: RolloutStage) => ROLLOUT_STAGES.indexOf(stage) >= ROLLOUT_STAGES.indexOf(from);
   const agentConfig: Record<string, string> = {};
+  const agentApi: Record<string, string> = {};
+  let applyScript: string | undefined;
   let gatewayEnvironment: string | undefined;
-  let agentApi: string | undefined;
   for (const route of tokenRoutes(node.role)) {
     const secret = reached(route.fromStage) ? secretOf(route.token, node, secrets) : undefined;
     if (secret === undefined) continue;
-    if (route.mechanism === "agent-config") agentConfig[AGENT_CONFIG_KEYS[route.token] as string] = secret;
-    else if (route.mechanism === "gateway-environment") gatewayEnvironment = secret;
-    else agentApi = secret;
+    switch (route.mechanism) {
+      case "agent-config":
+        agentConfig[AGENT_CONFIG_KEYS[route.token] as string] = secret;
+        break;
+      case "agent-api":
+        agentApi[AGENT_TOKEN_KEYS[route.token] as string] = secret;
+        break;
+      case "apply-script":
+        applyScript = secret;
+        break;
+      case "gateway-environment":
+        gatewayEnvironment = secret;
+        break;
+    }
   }
-  return { agentConfig, gatewayEnvironment, agentApi };
+  return { agentConfig, agentApi, applyScript, gatewayEnvironment };
 }

@@ -35,14 +35,12 @@ describe("the bundled example", () => {
       ...exampleInput(),
       consul: { version: "1.22.4" },
       rollout: undefined,
-      datacenters: exampleInput().datacenters.map((dc) => ({
-        ...dc,
-        openstack: { ...dc.openstack, interface: undefined },
-      })),
     });
     expect(config.consul.domain).toBe("consul");
     expect(config.rollout.stage).toBe("enforced");
-    expect(config.datacenters.every((dc) => dc.openstack.interface === "ens3")).toBe(true);
+    expect(config.envoy.logLevel).toBe("info");
+    expect(config.ssh.pinHostKeys).toBe(true);
+    expect(config.packages.hashicorp.keyUrl).toBe("https://apt.releases.hashicorp.com/gpg");
   });
 });
 
@@ -143,6 +141,21 @@ describe("bad input is rejected with the field path and the fix", () => {
       "an unknown rollout stage",
       (c) => (c.rollout = { stage: "deny" as never }),
       /^rollout\.stage: must be one of cluster, acl, mesh, enforced/,
+    ],
+    [
+      "a setting that is gone, with the reason",
+      (c) => Object.assign(c.datacenters[0].openstack, { interface: "ens3" }),
+      /^datacenters\[0\]\.openstack: "interface" is no longer a setting: every node's private address is fixed .*\(remove it\)/,
+    ],
+    [
+      "a keyserver, which nodes no longer use",
+      (c) => (c.packages = { hashicorp: { keyserver: "keyserver.ubuntu.com" } as never }),
+      /^packages\.hashicorp: "keyserver" is no longer a setting: nodes download the signing key over HTTPS/,
+    ],
+    [
+      "a key URL that is not HTTPS",
+      (c) => (c.packages = { envoy: { keyUrl: "http://apt.envoyproxy.io/signing.key" } }),
+      /^packages\.envoy\.keyUrl: must be an https:\/\/ URL/,
     ],
     [
       "a private key where the public key belongs",

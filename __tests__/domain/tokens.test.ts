@@ -4,21 +4,26 @@ import { renderTokenRoutesMarkdown, tokenRoutes } from "../../domain/tokens";
 import { REPO_ROOT } from "../support/fixtures";
 
 describe("token routing", () => {
-  it("gives the primary's servers their agent token through the API: they start before it exists", () => {
+  it("gives the primary's servers their agent and DNS tokens through the API: they start before those exist", () => {
     expect(tokenRoutes({ kind: "server", datacenterRole: "primary" })).toEqual([
       { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
+      { token: "dns", mechanism: "agent-api", fromStage: "acl" },
+      { token: "initial-management", mechanism: "apply-script", fromStage: "acl" },
     ]);
   });
 
-  it("starts secondary servers with replication, and every gateway with its agent and Envoy tokens", () => {
-    expect(tokenRoutes({ kind: "server", datacenterRole: "secondary" }).map((r) => r.token)).toEqual([
-      "agent",
-      "replication",
+  it("starts secondary servers with replication, and every gateway with its agent, DNS and Envoy tokens", () => {
+    expect(tokenRoutes({ kind: "server", datacenterRole: "secondary" }).map((r) => [r.token, r.mechanism])).toEqual([
+      ["agent", "agent-config"],
+      ["dns", "agent-config"],
+      ["replication", "agent-config"],
+      ["autopilot-health", "apply-script"],
     ]);
     for (const datacenterRole of ["primary", "secondary"] as const) {
       expect(tokenRoutes({ kind: "gateway", datacenterRole }).map((r) => [r.token, r.mechanism])).toEqual([
         ["agent", "agent-config"],
+        ["dns", "agent-config"],
         ["mesh-gateway", "gateway-environment"],
       ]);
     }

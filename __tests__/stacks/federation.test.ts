@@ -1,18 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import { App } from "cdktf";
 import { loadFederationConfig } from "../../config/load";
 import type { FederationConfig } from "../../config/schema";
-import { ANONYMOUS_TOKEN_ACCESSOR } from "../../domain/acl-rules";
 import { ROLLOUT_STAGES, type RolloutStage } from "../../domain/stages";
 import { buildFederation } from "../../stacks/federation";
 import { collectReviewableFiles } from "../../stacks/reviewable-output";
 import { EXAMPLE_CONFIG_PATH, exampleConfig, REPO_ROOT } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
 
-const FORCE_NEW_PATH = join(REPO_ROOT, "..", "shared", "schemas", "openstack-force-new.json");
+/** ForceNew attributes of provider 3.4.0, read from its source (the file names tag, commit and files). */
+const FORCE_NEW_PATH = join(REPO_ROOT, "__tests__", "fixtures", "openstack-force-new-3.4.0.json");
 
 function atStage(stage: RolloutStage, mutate: (c: FederationConfig) => void = () => undefined): FederationConfig {
   const config = exampleConfig((input) => (input.rollout = { stage }));
@@ -70,18 +71,18 @@ describe("ACL policies", () => {
     });
   });
 
-  it("keeps DNS working under deny through the anonymous token", async () => {
-    expect(await parseHcl("dns.hcl", byName("dns-lookups").rules)).toEqual({
-      node_prefix: { "": [{ policy: "read" }] },
-      service_prefix: { "": [{ policy: "read" }] },
-      query_prefix: { "": [{ policy: "read" }] },
-    });
-    expect(Object.values(acl("consul_acl_token_policy_attachment"))).toEqual([
-      {
-        policy: expect.stringMatching(/^\$\{consul_acl_policy\.acls_dns-policy_\w+\.name\}$/),
-        token_id: ANONYMOUS_TOKEN_ACCESSOR,
-      },
-    ]);
+  it("keeps DNS working under deny with a builtin/dns token on every agent, and grants the anonymous token nothing", () => {
+    expect(acl("consul_acl_token_policy_attachment")).toEqual({});
+    const dns = Object.values(acl("consul_acl_token")).filter((t) => t.templated_policies);
+    expect(dns).toEqual([expect.objectContaining({ templated_policies: [{ template_name: "builtin/dns" }] })]);
+    const files = collectReviewableFiles(enforced.app);
+    for (const node of ["prod2-server-1", "prod2-gateway-1", "prod1-gateway-2"]) {
+      expect(agentConfig(files, node).acl.tokens.dns).toMatch(/dns-token/);
+    }
+  });
+
+  it("lets the servers' apply script read autopilot's health, and nothing else", async () => {
+    expect(await parseHcl("autopilot.hcl", byName("autopilot-health").rules)).toEqual({ operator: "read" });
   });
 });
 
@@ -111,21 +112,25 @@ describe("tokens", () => {
 
   it("reads every secret through the secret-id data source, whose value is sensitive", () => {
     const secrets = JSON.parse(enforced.stacks.get("prod1-acl") as string).data.consul_acl_token_secret_id;
-    // The federation's own tokens (15 agents, 6 gateways, 2 replication); the operator's own tokens from
-    // acl.tokens have no secret read into Terraform at all.
-    expect(Object.keys(secrets)).toHaveLength(23);
-    expect(tokens).toHaveLength(23 + 2);
+    // The federation's own tokens (15 agents, 6 gateways, 2 replication, DNS, autopilot health); the
+    // operator's own tokens from acl.tokens have no secret read into Terraform at all.
+    expect(Object.keys(secrets)).toHaveLength(25);
+    expect(tokens).toHaveLength(25 + 2);
   });
 
-  it("hands the primary servers their agent tokens through the agent API, never by restart", () => {
+  it("hands the primary servers their agent and DNS tokens through the agent API, never by restart", () => {
     const files = collectReviewableFiles(enforced.app);
     const deliveries = Object.values(acl("terraform_data")) as {
       provisioner: Record<string, { inline?: string[] }>[];
     }[];
     expect(deliveries).toHaveLength(3);
     for (const delivery of deliveries) {
-      const run = delivery.provisioner.at(-1)?.["remote-exec"]?.inline?.[0];
+      const run = delivery.provisioner.at(-1)?.["remote-exec"]?.inline?.at(-1);
       expect(run).toMatch(/^sudo bash \/home\/ubuntu\/\.[0-9a-f]{16}\/set-agent-token\.sh /);
+      const uploads = delivery.provisioner.flatMap((p) => (p as { file?: { destination: string } }).file ?? []);
+      expect(uploads.map((u) => u.destination.split("/").pop())).toEqual(
+        expect.arrayContaining(["token-agent.json", "token-dns.json", "management-token.header"]),
+      );
     }
     expect(agentConfig(files, "prod1-server-1").acl.tokens).toEqual({
       initial_management: expect.stringMatching(/^\$\{sensitive\(random_uuid\./),
@@ -170,7 +175,7 @@ describe("replication and federation wiring", () => {
   it("manages the Consul provider with the primary's management token over HTTPS with the CA pinned", () => {
     const provider = JSON.parse(enforced.stacks.get("prod1-acl") as string).provider.consul[0];
     expect(provider).toEqual({
-      address: expect.stringMatching(/prod1-server-1_vm_floating-ip.*:8501$/),
+      address: expect.stringMatching(/prod1-server-1-instance\.power_state.*prod1-server-2-instance\.power_state/),
       scheme: "https",
       ca_pem: expect.stringMatching(/federation-secrets_ca_cert/),
       token: expect.stringMatching(/initial-management-token/),
@@ -230,55 +235,91 @@ describe("rollout stages", () => {
     }
   });
 
-  // Which attributes force a new resource is not in the schema; ../shared holds the list read from the
-  // provider's source. CI has it; elsewhere the test says it is skipped.
-  const forceNewAvailable = existsSync(FORCE_NEW_PATH);
-  (forceNewAvailable || process.env.CI ? it : it.skip)(
-    "never replace a VM, a volume or their network pieces: across stages and across Consul setting changes",
-    () => {
-      const forceNew = JSON.parse(readFileSync(FORCE_NEW_PATH, "utf8")) as Record<string, string[]>;
-      const watched = [
-        "openstack_compute_instance_v2",
-        "openstack_blockstorage_volume_v3",
-        "openstack_compute_volume_attach_v2",
-        "openstack_networking_port_v2",
-        "openstack_networking_floatingip_v2",
-        "openstack_compute_servergroup_v2",
-        "openstack_compute_keypair_v2",
-      ];
-      const variants = [
-        ...[...stages.values()],
-        synthesize(atStage("enforced", (c) => Object.assign(c.consul, { version: "1.22.5" }))),
-        synthesize(atStage("enforced", (c) => Object.assign(c.consul.proxyDefaults, { protocol: "tcp" }))),
-        synthesize(atStage("enforced", (c) => Object.assign(c.access, { adminCidrs: ["192.0.2.0/24"] }))),
-      ];
-      const fingerprint = (stacks: Map<string, string>) => {
-        const result: Record<string, unknown> = {};
-        for (const [stackName, json] of stacks) {
-          for (const type of watched) {
-            for (const [id, resource] of Object.entries(resourcesOf(json, type))) {
-              const ignored = ((resource.lifecycle as { ignore_changes?: string[] })?.ignore_changes ?? []) as string[];
-              const attributes = [...new Set(forceNew[type].map((path) => path.split(".")[0]))].filter(
-                (attribute) => !ignored.includes(attribute),
-              );
-              result[`${stackName}/${type}.${id}`] = Object.fromEntries(
-                attributes.map((a) => [a, resource[a] ?? null]),
-              );
-            }
+  // Which attributes force a new resource is not in the schema: the fixture holds the list read from the
+  // provider's source at the pinned version.
+  it("never replace a VM, a volume or their network pieces: across stages and across setting changes", () => {
+    const forceNew = JSON.parse(readFileSync(FORCE_NEW_PATH, "utf8")) as Record<string, string[]>;
+    const watched = [
+      "openstack_compute_instance_v2",
+      "openstack_blockstorage_volume_v3",
+      "openstack_compute_volume_attach_v2",
+      "openstack_networking_port_v2",
+      "openstack_networking_floatingip_v2",
+      "openstack_compute_servergroup_v2",
+      "openstack_compute_keypair_v2",
+    ];
+    const variants = [
+      ...[...stages.values()],
+      synthesize(atStage("enforced", (c) => Object.assign(c.consul, { version: "1.22.5" }))),
+      synthesize(atStage("enforced", (c) => Object.assign(c.consul.proxyDefaults, { protocol: "tcp" }))),
+      synthesize(atStage("enforced", (c) => Object.assign(c.access, { adminCidrs: ["192.0.2.0/24"] }))),
+      synthesize(atStage("enforced", (c) => Object.assign(c.envoy, { version: "1.34", logLevel: "debug" }))),
+      synthesize(atStage("enforced", (c) => Object.assign(c.ssh, { pinHostKeys: false }))),
+      // Image and flavor changes rebuild and resize in place, one node at a time: no replacement.
+      synthesize(atStage("enforced", (c) => c.datacenters.forEach((dc) => (dc.openstack.image = "ubuntu-26.04")))),
+      synthesize(
+        atStage("enforced", (c) =>
+          c.datacenters.forEach((dc) => (dc.openstack.flavors = { server: "m1.large", gateway: "m1.medium" })),
+        ),
+      ),
+    ];
+    const fingerprint = (stacks: Map<string, string>) => {
+      const result: Record<string, unknown> = {};
+      for (const [stackName, json] of stacks) {
+        for (const type of watched) {
+          for (const [id, resource] of Object.entries(resourcesOf(json, type))) {
+            const ignored = ((resource.lifecycle as { ignore_changes?: string[] })?.ignore_changes ?? []) as string[];
+            const attributes = [...new Set(forceNew[type].map((path) => path.split(".")[0]))].filter(
+              (attribute) => !ignored.includes(attribute),
+            );
+            result[`${stackName}/${type}.${id}`] = Object.fromEntries(attributes.map((a) => [a, resource[a] ?? null]));
           }
         }
-        return result;
-      };
-      const reference = fingerprint(variants[0].stacks);
-      expect(Object.keys(reference).filter((key) => key.includes("openstack_compute_instance_v2"))).toHaveLength(15);
-      for (const variant of variants.slice(1)) expect(fingerprint(variant.stacks)).toEqual(reference);
-      // user_data may differ only because the instance ignores its changes.
-      for (const json of variants[0].stacks.values()) {
-        for (const instance of Object.values(resourcesOf(json, "openstack_compute_instance_v2"))) {
-          expect(instance.lifecycle).toEqual({ ignore_changes: ["user_data"] });
-        }
       }
+      return result;
+    };
+    const reference = fingerprint(variants[0].stacks);
+    expect(Object.keys(reference).filter((key) => key.includes("openstack_compute_instance_v2"))).toHaveLength(15);
+    for (const variant of variants.slice(1)) expect(fingerprint(variant.stacks)).toEqual(reference);
+    // user_data may differ only because the instance ignores its changes.
+    for (const json of variants[0].stacks.values()) {
+      for (const instance of Object.values(resourcesOf(json, "openstack_compute_instance_v2"))) {
+        expect(instance.lifecycle).toEqual({ ignore_changes: ["user_data"] });
+      }
+    }
+  }, 60_000);
+});
+
+describe("the ACL stack's Consul address", () => {
+  const address = JSON.parse(enforced.stacks.get("prod1-acl") as string).provider.consul[0].address as string;
+  const floatingIp = (n: number) => `192.0.2.${n}`;
+
+  /** The address Terraform computes when Nova reports these power states for servers 1 to 3. */
+  function evaluate(states: string[]): string {
+    let expression = address.replace(/^\$\{/, "").replace(/\}$/, "");
+    states.forEach((state, index) => {
+      expression = expression
+        .replaceAll(`data.openstack_compute_instance_v2.prod1-server-${index + 1}-instance.power_state`, `"${state}"`)
+        .replace(
+          new RegExp(
+            `data\\.terraform_remote_state\\.[\\w-]+\\.outputs\\.[\\w-]*prod1-server-${index + 1}_vm_floating-ip_\\w+address`,
+            "g",
+          ),
+          `"${floatingIp(index + 1)}"`,
+        );
+    });
+    const result = spawnSync("terraform", ["console"], { input: `${expression}\n`, encoding: "utf8", cwd: tmpdir() });
+    return result.stdout.trim();
+  }
+
+  (spawnSync("terraform", ["version"]).status === 0 ? it : it.skip)(
+    "is the first server whose VM runs, as Terraform evaluates it",
+    () => {
+      expect(evaluate(["active", "active", "active"])).toBe('"192.0.2.1:8501"');
+      expect(evaluate(["shutoff", "active", "active"])).toBe('"192.0.2.2:8501"');
+      expect(evaluate(["rebuild", "error", "ACTIVE"])).toBe('"192.0.2.3:8501"');
+      // None runs: the first server, and the plan says it cannot reach it.
+      expect(evaluate(["shutoff", "shutoff", "shutoff"])).toBe('"192.0.2.1:8501"');
     },
-    60_000,
   );
 });

@@ -41,9 +41,8 @@ export function consulNodeProps(scope: TerraformStack, overrides: Partial<Consul
     datacenter: "dc1",
     primaryDatacenter: "dc1",
     domain: "consul",
-    interfaceName: "ens3",
     vm: {
-      imageName: "img",
+      imageId: "img",
       flavorName: "m1",
       keyPairName: "kp",
       networkId: "net",
@@ -52,11 +51,16 @@ export function consulNodeProps(scope: TerraformStack, overrides: Partial<Consul
       securityGroupIds: ["sg"],
       floatingIpPool: "public",
     },
-    ca: new CertificateAuthority(scope, "ca"),
+    ...(() => {
+      const ca = new CertificateAuthority(scope, "ca");
+      return { caCertPem: ca.certPem, certificate: { issuer: ca } };
+    })(),
     gossipKey: "key",
     retryJoin: ["10.1.0.10"],
     packages: nodePackages(example),
     sshUser: "ubuntu",
+    pinHostKey: true,
+    aclsOffConfirmed: false,
     connect: true,
     settings: agentSettings(example),
     applyAfter: [],
@@ -87,6 +91,7 @@ export function gatewayNodeProps(
     nodeName: "dc1-gateway-1",
     vm: { ...base.vm, fixedIp: "10.1.0.30" },
     startGateway: true,
+    envoyLogLevel: "info",
     ...overrides,
   };
 }

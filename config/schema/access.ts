@@ -34,4 +34,10 @@ export const sshSchema = strictObject({
     .string()
     .regex(SSH_PUBLIC_KEY, { error: "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)" })
     .describe("OpenSSH public key installed for the login user. Only the public half ever appears here."),
+  pinHostKeys: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Pin each node's SSH host key (made by Terraform) in every connection. Turn off for one deploy only, to move nodes made before keys were pinned.",
+    ),
 });

@@ -80,6 +80,12 @@ export const consulSchema = strictObject({
 });
 
 export const envoySchema = strictObject({
+  logLevel: z
+    .enum(["trace", "debug", "info", "warning", "error", "critical", "off"], {
+      error: "must be one of trace, debug, info, warning, error, critical, off",
+    })
+    .default("info")
+    .describe("Envoy's --log-level on the mesh gateways (debug logs every connection: use it to troubleshoot only)."),
   version: z
     .string({ error: 'must be quoted text such as "1.35" (YAML reads an unquoted 1.35 as a number)' })
     .regex(ENVOY_VERSION, { error: "must be an Envoy release line such as 1.35 (or an exact release such as 1.35.6)" })

@@ -5,9 +5,6 @@ import { cidr, countOf, nonEmpty, strictObject } from "./primitives";
 
 /** `openstack` and `datacenters`: where each datacenter runs and how large it is. */
 
-// Interface names as the Linux kernel accepts them (IFNAMSIZ - 1 characters, no '/' or spaces).
-const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-
 export const openstackDefaultsSchema = strictObject({
   cloud: z
     .string()
@@ -28,25 +25,26 @@ const networkSchema = strictObject({
     .describe("Attach to an existing network instead of creating network, subnet and router."),
 });
 
-const datacenterOpenstackSchema = strictObject({
-  cloud: z.string().min(1).optional().describe("Overrides openstack.cloud for this datacenter."),
-  region: nonEmpty("OpenStack region, e.g. RegionOne").describe("OpenStack region of this datacenter."),
-  availabilityZone: z.string().min(1).optional().describe("Compute and volume availability zone."),
-  image: nonEmpty("image name, e.g. ubuntu-24.04").describe("Glance image name (an Ubuntu or Debian cloud image)."),
-  flavors: strictObject({
-    server: nonEmpty("flavor name").describe("Flavor of the Consul server VMs."),
-    gateway: nonEmpty("flavor name").describe("Flavor of the mesh-gateway VMs."),
-  }),
-  externalNetwork: nonEmpty("external network's name").describe("External network the router is attached to."),
-  floatingIpPool: z.string().min(1).optional().describe("Floating-IP pool (default: the external network)."),
-  network: networkSchema,
-  interface: z
-    .string()
-    .regex(INTERFACE_NAME, { error: "must be a network interface name such as ens3" })
-    .default("ens3")
-    .describe("Name of the VM's private interface, whose address Consul advertises (default ens3)."),
-  volumeType: z.string().min(1).optional().describe("Cinder volume type of the Consul data volumes."),
-});
+const datacenterOpenstackSchema = strictObject(
+  {
+    cloud: z.string().min(1).optional().describe("Overrides openstack.cloud for this datacenter."),
+    region: nonEmpty("OpenStack region, e.g. RegionOne").describe("OpenStack region of this datacenter."),
+    availabilityZone: z.string().min(1).optional().describe("Compute and volume availability zone."),
+    image: nonEmpty("image name, e.g. ubuntu-24.04").describe("Glance image name (an Ubuntu or Debian cloud image)."),
+    flavors: strictObject({
+      server: nonEmpty("flavor name").describe("Flavor of the Consul server VMs."),
+      gateway: nonEmpty("flavor name").describe("Flavor of the mesh-gateway VMs."),
+    }),
+    externalNetwork: nonEmpty("external network's name").describe("External network the router is attached to."),
+    floatingIpPool: z.string().min(1).optional().describe("Floating-IP pool (default: the external network)."),
+    network: networkSchema,
+    volumeType: z.string().min(1).optional().describe("Cinder volume type of the Consul data volumes."),
+  },
+  {
+    interface:
+      "every node's private address is fixed by the address plan and rendered as is, whatever the guest names its interface",
+  },
+);
 
 export const datacenterSchema = strictObject({
   name: z

@@ -22,7 +22,7 @@ export const federationSchema = strictObject({
   packages: packagesSchema.prefault({}).describe("apt repositories of Consul and Envoy."),
   acl: aclSchema.prefault({}).describe("Your own ACL policies and tokens."),
   state: stateSchema.prefault({}).describe("Terraform state of every stack (local by default; s3 for teams and CI)."),
-  rollout: rolloutSchema.default({ stage: "enforced" }),
+  rollout: rolloutSchema.prefault({}),
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
 

@@ -8,13 +8,21 @@ export const SEMVER = /^\d+\.\d+\.\d+$/;
 export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 export const ENVOY_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
-/** An object that rejects unknown keys, naming the allowed ones and the closest match. */
-export function strictObject<T extends z.ZodRawShape>(shape: T) {
+/**
+ * An object that rejects unknown keys, naming the allowed ones and the closest match. `retired` keys were
+ * settings once: they are refused with the reason they went away, so that an old configuration is told
+ * exactly what to remove.
+ */
+export function strictObject<T extends z.ZodRawShape>(shape: T, retired: Readonly<Record<string, string>> = {}) {
   const allowed = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code !== "unrecognized_keys") return undefined;
       const keys = issue.keys;
+      const gone = keys.filter((key) => Object.hasOwn(retired, key));
+      if (gone.length > 0) {
+        return gone.map((key) => `"${key}" is no longer a setting: ${retired[key]} (remove it)`).join("; ");
+      }
       const hints = keys.map((key) => {
         const closest = closestMatch(key, allowed);
         return closest ? `"${key}" (did you mean "${closest}"?)` : `"${key}"`;

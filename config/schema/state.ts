@@ -35,4 +35,10 @@ export const rolloutSchema = strictObject({
     .enum(ROLLOUT_STAGES, { error: `must be one of ${ROLLOUT_STAGES.join(", ")}` })
     .default("enforced")
     .describe("How far the rollout goes: cluster -> acl -> mesh -> enforced (default enforced)."),
+  confirmAclsOff: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Moving back to cluster turns ACLs off: servers refuse it unless this confirms that the ACL stack's objects were destroyed first.",
+    ),
 });

@@ -22,6 +22,11 @@ export interface CloudConfig {
   readonly disk_setup?: Readonly<Record<string, CloudConfigDiskSetup>>;
   readonly fs_setup?: readonly CloudConfigFsSetup[];
   readonly ssh_pwauth?: boolean;
+  /**
+   * Host keys to install instead of generating new ones: `<type>_private` / `<type>_public` (ed25519, ecdsa,
+   * rsa). With it, cloud-init generates none and (ssh_deletekeys, default true) removes the image's own.
+   */
+  readonly ssh_keys?: Readonly<Record<string, string>>;
   readonly preserve_hostname?: boolean;
   readonly hostname?: string;
   readonly fqdn?: string;
@@ -53,6 +58,11 @@ export interface CloudConfigAptSource {
 export interface CloudConfigUser {
   readonly name: string;
   readonly system?: boolean;
+  readonly uid?: number;
+  /** The user's primary group, which must exist (e.g. made in bootcmd). */
+  readonly primary_group?: string;
+  /** Do not make a group named after the user. */
+  readonly no_user_group?: boolean;
   readonly shell?: string;
   readonly homedir?: string;
   readonly no_create_home?: boolean;

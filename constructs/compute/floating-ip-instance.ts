@@ -1,4 +1,4 @@
-import { Fn, ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { BlockstorageVolumeV3 } from "../../.gen/providers/openstack/blockstorage-volume-v3";
 import { ComputeInstanceV2 } from "../../.gen/providers/openstack/compute-instance-v2";
@@ -19,7 +19,8 @@ export interface DataVolumeProps {
 export interface FloatingIpInstanceProps {
   /** Instance name (also the port, floating-IP and volume name prefix): short, no dots. */
   readonly name: string;
-  readonly imageName: string;
+  /** The Glance image's ID (see PinnedImage); a change rebuilds the VM in place. */
+  readonly imageId: string;
   readonly flavorName: string;
   readonly keyPairName: string;
   readonly networkId: string;
@@ -41,6 +42,11 @@ export interface FloatingIpInstanceProps {
   readonly dataVolume?: DataVolumeProps;
   /** What must exist before the floating IP can route (the router's interface). */
   readonly networkReady?: readonly ITerraformDependable[];
+  /**
+   * Create, rebuild (image) or resize (flavor) the VM only after these: the provider changes image and
+   * flavor in place and, across instances, all at once, unless each VM waits for the previous node.
+   */
+  readonly after?: readonly ITerraformDependable[];
 }
 
 /** A VM on a fixed-address port with a floating IP and an optional persistent data volume, never destroyed by Terraform. */
@@ -48,10 +54,15 @@ export class FloatingIpInstance extends Construct {
   readonly instance: ComputeInstanceV2;
   readonly privateIp: string;
   readonly publicIp: string;
-  /** The data volume's device on a virtio guest (by-id path, stable across reboots), if any. */
-  readonly dataVolumeDevice?: string;
+  /** The data volume's ID (the guest finds its disk by it), if any. */
+  readonly dataVolumeId?: string;
   /** Resources after which the node is reachable on its floating IP with its volume attached. */
   readonly ready: ITerraformDependable[];
+  /**
+   * What the VM's disk and size are: its instance ID, image and flavor. A replaced, rebuilt (new root disk,
+   * same ID) or resized VM changes it, so whatever is delivered to the VM is delivered again.
+   */
+  readonly machine: string;
 
   constructor(scope: Construct, id: string, props: FloatingIpInstanceProps) {
     super(scope, id);
@@ -75,7 +86,7 @@ export class FloatingIpInstance extends Construct {
     });
     this.instance = new ComputeInstanceV2(this, "instance", {
       name: props.name,
-      imageName: props.imageName,
+      imageId: props.imageId,
       flavorName: props.flavorName,
       keyPair: props.keyPairName,
       availabilityZone: props.availabilityZone,
@@ -83,6 +94,7 @@ export class FloatingIpInstance extends Construct {
       network: [{ port: port.id }],
       schedulerHints: props.serverGroupId ? [{ group: props.serverGroupId }] : undefined,
       lifecycle: { ignoreChanges: ["user_data"] },
+      dependsOn: props.after && props.after.length > 0 ? [...props.after] : undefined,
     });
     const floatingIp = new NetworkingFloatingipV2(this, "floating-ip", {
       pool: props.floatingIpPool,
@@ -93,6 +105,7 @@ export class FloatingIpInstance extends Construct {
       portId: port.id,
       dependsOn: props.networkReady ? [...props.networkReady] : undefined,
     });
+    this.machine = `${this.instance.id} ${this.instance.imageId} ${this.instance.flavorName}`;
     this.privateIp = props.fixedIp;
     this.publicIp = floatingIp.address;
     this.ready = [this.instance, association];
@@ -111,8 +124,7 @@ export class FloatingIpInstance extends Construct {
         instanceId: this.instance.id,
         volumeId: volume.id,
       });
-      // virtio-blk exposes the first 20 characters of the volume ID as the disk serial.
-      this.dataVolumeDevice = `/dev/disk/by-id/virtio-${Fn.substr(volume.id, 0, 20)}`;
+      this.dataVolumeId = volume.id;
       this.ready.push(attachment);
     }
   }

@@ -29,6 +29,8 @@ export interface SshFileDeliveryProps {
   readonly dependsOn?: readonly ITerraformDependable[];
   /** The identity of the machine (its instance ID): when it changes, everything is delivered again. */
   readonly target: string;
+  /** The host's SSH public key (`ssh-ed25519 AAAA...`): the connection refuses any other host. */
+  readonly hostKey?: string;
 }
 
 /** Name of the manifest that lists mode, owner, group, name, destination and units of every file. */
@@ -109,6 +111,7 @@ export class SshFileDelivery extends Construct {
       host: props.host,
       user: props.user,
       agent: "true",
+      ...(props.hostKey ? { hostKey: props.hostKey } : {}),
       // How long to wait for SSH on a booting VM.
       timeout: "15m",
     };
@@ -134,10 +137,20 @@ export class SshFileDelivery extends Construct {
       },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       connection,
+      // Terraform joins an inline list into one script that the login shell runs without -e: only the last
+      // command's status would count (hashicorp/terraform#14359, #19734). errexit makes any failure stop the
+      // provisioner, and so the deploy; the trap removes the staging folder (keys, tokens) however it ends.
       provisioners: [
-        { type: "remote-exec", inline: [`rm -rf ${staging}`, `install -d -m 0700 ${staging}`] },
+        { type: "remote-exec", inline: ["set -o errexit", `rm -rf ${staging}`, `install -d -m 0700 ${staging}`] },
         ...uploads,
-        { type: "remote-exec", inline: [`sudo bash ${staging}/${props.applyScript} ${staging}`, `rm -rf ${staging}`] },
+        {
+          type: "remote-exec",
+          inline: [
+            "set -o errexit",
+            `trap 'rm -rf ${staging}' EXIT`,
+            `sudo bash ${staging}/${props.applyScript} ${staging}`,
+          ],
+        },
       ],
     });
   }

@@ -44,7 +44,13 @@ export interface ConsulAgentConfig {
   readonly bootstrap_expect?: number;
   readonly bind_addr: string;
   readonly advertise_addr: string;
-  readonly advertise_addr_wan: string;
+  /**
+   * Gateways only. Servers keep the default (their private address): with WAN federation over mesh gateways,
+   * WAN gossip between servers of one datacenter goes straight to each member's WAN address (other
+   * datacenters are reached through the gateways), and a floating IP would hairpin through the router with
+   * a public source address that the servers' security group drops.
+   */
+  readonly advertise_addr_wan?: string;
   readonly translate_wan_addrs: boolean;
   readonly client_addr: string;
   readonly retry_join: readonly string[];
@@ -96,10 +102,8 @@ export interface CommonAgentInput {
   readonly primaryDatacenter: string;
   readonly nodeName: string;
   readonly domain: string;
-  /** Interface whose address is advertised inside the datacenter (NAT: the private side). */
-  readonly interfaceName: string;
-  /** The floating IP: what other datacenters reach (NAT: the public side). */
-  readonly wanAddress: string;
+  /** The node's fixed private address, advertised inside the datacenter (NAT: the private side). */
+  readonly privateAddress: string;
   /** Fixed addresses of the datacenter's servers. */
   readonly retryJoin: readonly string[];
   /** Gossip encryption key (base64, 32 bytes): a secret. */
@@ -107,14 +111,6 @@ export interface CommonAgentInput {
   readonly settings: AgentSettings;
   readonly connect: boolean;
   readonly acl?: ConsulAclSettings;
-}
-
-/**
- * A go-sockaddr template that Consul evaluates at start: the address of the private interface. The
- * floating IP is not on any interface (1:1 NAT), so it is advertised separately as the WAN address.
- */
-export function interfaceAddressTemplate(interfaceName: string): string {
-  return `{{ GetInterfaceIP "${interfaceName}" }}`;
 }
 
 function commonSettings(input: CommonAgentInput) {
@@ -127,8 +123,8 @@ function commonSettings(input: CommonAgentInput) {
     data_dir: NODE_PATHS.dataDir,
     log_level: settings.logLevel,
     bind_addr: "0.0.0.0",
-    advertise_addr: interfaceAddressTemplate(input.interfaceName),
-    advertise_addr_wan: input.wanAddress,
+    // The address is fixed at synth: no template that depends on what the guest calls its interface.
+    advertise_addr: input.privateAddress,
     translate_wan_addrs: true,
     client_addr: "127.0.0.1",
     retry_join: [...input.retryJoin],
@@ -188,9 +184,15 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
   };
 }
 
-export function gatewayAgentConfig(input: CommonAgentInput): ConsulAgentConfig {
+export interface GatewayAgentInput extends CommonAgentInput {
+  /** The floating IP: what other datacenters reach (NAT: the public side). */
+  readonly wanAddress: string;
+}
+
+export function gatewayAgentConfig(input: GatewayAgentInput): ConsulAgentConfig {
   return {
     ...commonSettings(input),
+    advertise_addr_wan: input.wanAddress,
     // Gateways serve no UI: their API listens on loopback for the local Envoy only.
     ui_config: { enabled: false },
     server: false,

@@ -1,42 +1,63 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Construct } from "constructs";
+import { NODE_PATHS } from "../../domain/node-paths";
+import { CONSUL_PORTS } from "../../domain/ports";
+import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { SshFileDelivery } from "../compute/ssh-file-delivery";
+import { nodeFile } from "./node-files";
 
 const SCRIPT = "set-agent-token.sh";
 const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
 
+/** Tokens a running agent receives through its API, by the API's name for them. */
+export interface AgentApiTokens {
+  readonly agent?: string;
+  readonly dns?: string;
+  readonly replication?: string;
+}
+
 export interface AgentTokenDeliveryProps {
   /** The node's floating IP. */
   readonly host: string;
+  /** The node's SSH host key, pinned in the connection; none to trust any (see ConsulNodeProps.pinHostKey). */
+  readonly hostKey?: string;
   readonly sshUser: string;
-  /** Secret of the node's agent token. */
-  readonly agentToken: string;
+  /** The secrets to set (sensitive). */
+  readonly tokens: AgentApiTokens;
   /** A token allowed to set agent tokens (the management token). */
   readonly managementToken: string;
-  /** The node's instance ID: a new VM gets its token again. */
+  /** The node's machine (instance, image, flavor): a new or rebuilt VM gets its tokens again. */
   readonly target: string;
 }
 
 /**
- * Sets the agent token of a running agent (Consul's `PUT /v1/agent/token/agent`), for agents that
- * started before their token could exist: the primary's servers, whose ACL system makes the token.
+ * Sets the tokens of a running agent (Consul's `PUT /v1/agent/token/<kind>`), for agents that started
+ * before their tokens could exist: the primary's servers, whose ACL system makes them.
  */
 export class AgentTokenDelivery extends Construct {
   readonly delivery: SshFileDelivery;
 
   constructor(scope: Construct, id: string, props: AgentTokenDeliveryProps) {
     super(scope, id);
-    const secret = { destination: "-", owner: "root", group: "root", mode: "0600" } as const;
+    const tokens = Object.entries(props.tokens).filter((entry): entry is [string, string] => entry[1] !== undefined);
     this.delivery = new SshFileDelivery(this, "delivery", {
       host: props.host,
+      hostKey: props.hostKey,
       user: props.sshUser,
       applyScript: SCRIPT,
       target: props.target,
       files: [
-        { name: SCRIPT, content: SCRIPT_SOURCE, ...secret, mode: "0700" },
-        { name: "agent-token.json", content: JSON.stringify({ Token: props.agentToken }), ...secret },
-        { name: "management-token.header", content: `X-Consul-Token: ${props.managementToken}\n`, ...secret },
+        nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
+        nodeFile.staged(
+          "agent-api.env",
+          renderEnvironmentFile({
+            CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
+            CONSUL_CA_FILE: NODE_PATHS.caFile,
+          }),
+        ),
+        ...tokens.map(([kind, secret]) => nodeFile.staged(`token-${kind}.json`, JSON.stringify({ Token: secret }))),
+        nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),
       ],
     });
   }

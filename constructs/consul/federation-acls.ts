@@ -1,13 +1,13 @@
 import { AclPolicy } from "@cdktf/provider-consul/lib/acl-policy";
 import { AclToken } from "@cdktf/provider-consul/lib/acl-token";
-import { AclTokenPolicyAttachment } from "@cdktf/provider-consul/lib/acl-token-policy-attachment";
 import { ConfigEntry } from "@cdktf/provider-consul/lib/config-entry";
 import { DataConsulAclTokenSecretId } from "@cdktf/provider-consul/lib/data-consul-acl-token-secret-id";
 import { Construct } from "constructs";
 import {
   AclRules,
-  ANONYMOUS_TOKEN_ACCESSOR,
+  autopilotHealthRules,
   BUILT_IN_POLICIES,
+  DNS_TEMPLATED_POLICY,
   dnsRules,
   meshGatewayRules,
   renderAclRules,
@@ -63,13 +63,18 @@ export interface FederationAclsProps {
 /**
  * The federation's ACL objects, all created in the primary (global, replicated to secondaries, so
  * they exist before a secondary starts and nothing is ever created by a secondary's own bootstrap):
- * policies for mesh gateways, ACL replication and DNS; one agent token per node (node identity);
- * one mesh-gateway token per gateway; one replication token per secondary.
+ * policies for mesh gateways, ACL replication, DNS and autopilot health; one agent token per node (node
+ * identity); one DNS token every agent uses (builtin/dns); one mesh-gateway token per gateway; one
+ * replication token per secondary; one token that lets the apply script read autopilot's health. The
+ * anonymous token gets no policy: nobody lists the catalog without a token.
  */
 export class FederationAcls extends Construct {
   readonly meshGatewayPolicy: AclPolicy;
   readonly replicationPolicy: AclPolicy;
   readonly dnsPolicy: AclPolicy;
+  readonly autopilotHealthPolicy: AclPolicy;
+  private readonly dnsSecret: string;
+  private readonly autopilotHealthSecret: string;
   private readonly agentSecrets = new Map<string, string>();
   private readonly gatewaySecrets = new Map<string, string>();
   private readonly replicationSecrets = new Map<string, string>();
@@ -110,13 +115,25 @@ export class FederationAcls extends Construct {
     this.dnsPolicy = policy(
       "dns-policy",
       BUILT_IN_POLICIES.dns,
-      "DNS lookups under default_policy = deny (attached to the anonymous token)",
+      "DNS lookups (for your own tokens; agents use a builtin/dns token)",
       dnsRules(),
     );
-    new AclTokenPolicyAttachment(this, "anonymous-dns", {
-      tokenId: ANONYMOUS_TOKEN_ACCESSOR,
-      policy: this.dnsPolicy.name,
+    this.autopilotHealthPolicy = policy(
+      "autopilot-health-policy",
+      BUILT_IN_POLICIES.autopilotHealth,
+      "Reads autopilot's health: servers wait for it between restarts",
+      autopilotHealthRules(),
+    );
+    const dnsToken = new AclToken(this, "dns-token", {
+      description: `DNS lookups of every agent (${DNS_TEMPLATED_POLICY})`,
+      templatedPolicies: [{ templateName: DNS_TEMPLATED_POLICY }],
     });
+    this.dnsSecret = this.secretOf("dns-token", dnsToken);
+    const healthToken = new AclToken(this, "autopilot-health-token", {
+      description: "Autopilot health checks of the servers' apply script",
+      policies: [this.autopilotHealthPolicy.name],
+    });
+    this.autopilotHealthSecret = this.secretOf("autopilot-health-token", healthToken);
 
     for (const dc of props.datacenters) this.addDatacenterTokens(dc);
     this.addCustomPoliciesAndTokens(props, names);
@@ -126,6 +143,16 @@ export class FederationAcls extends Construct {
   /** The secret of a node's agent token (sensitive). */
   agentTokenSecret(node: string): string {
     return this.lookup(this.agentSecrets, node, "agent token");
+  }
+
+  /** The secret of the agents' DNS token (sensitive). */
+  dnsTokenSecret(): string {
+    return this.dnsSecret;
+  }
+
+  /** The secret of the token that reads autopilot's health (sensitive). */
+  autopilotHealthTokenSecret(): string {
+    return this.autopilotHealthSecret;
   }
 
   /** The secret of a gateway node's mesh-gateway token (sensitive). */
@@ -168,6 +195,7 @@ export class FederationAcls extends Construct {
       [BUILT_IN_POLICIES.meshGateway, this.meshGatewayPolicy],
       [BUILT_IN_POLICIES.replication, this.replicationPolicy],
       [BUILT_IN_POLICIES.dns, this.dnsPolicy],
+      [BUILT_IN_POLICIES.autopilotHealth, this.autopilotHealthPolicy],
     ]);
     for (const policy of props.policies) {
       policiesByName.set(

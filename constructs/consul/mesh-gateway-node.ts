@@ -1,14 +1,15 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { MESH_GATEWAY_SERVICE } from "../../domain/names";
-import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS } from "../../domain/node-paths";
+import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
 import { FloatingIpInstance } from "../compute/floating-ip-instance";
 import { ClientCertificate } from "../tls/agent-certificates";
+import type { IssuedCertificate } from "../tls/certificate-authority";
 import { gatewayAgentConfig } from "./agent-config";
-import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile } from "./node-files";
+import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
 import { consulNodeCloudConfig, consulUnit, meshGatewayUnit, nodeEnvironment } from "./system-files";
 
 export interface MeshGatewayNodeProps extends ConsulNodeProps {
@@ -16,6 +17,8 @@ export interface MeshGatewayNodeProps extends ConsulNodeProps {
   readonly startGateway: boolean;
   /** ACL token Envoy registers and fetches its configuration with (sensitive); none while ACLs are off. */
   readonly gatewayToken?: string;
+  /** Envoy's log level. */
+  readonly envoyLogLevel: string;
 }
 
 /**
@@ -24,27 +27,35 @@ export interface MeshGatewayNodeProps extends ConsulNodeProps {
  */
 export class MeshGatewayNode extends Construct {
   readonly vm: FloatingIpInstance;
+  readonly hostKey: SshHostKey;
   readonly settingsApplied: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: MeshGatewayNodeProps) {
     super(scope, id);
     consulNodeValidator(this, props).throwIfInvalid();
 
-    const cloudConfig = renderCloudConfig(consulNodeCloudConfig("gateway", props.nodeName, props.packages));
-    this.vm = new FloatingIpInstance(this, "vm", { name: props.nodeName, ...props.vm, userData: cloudConfig });
-    const certificate = new ClientCertificate(this, "certificate", {
-      ca: props.ca,
-      nodeName: props.nodeName,
-      datacenter: props.datacenter,
-      domain: props.domain,
-      privateIp: this.vm.privateIp,
+    this.hostKey = new SshHostKey(this, "ssh-host-key");
+    const cloudConfig = renderCloudConfig({
+      ...consulNodeCloudConfig(props.nodeName, [SYSTEM_USERS.consul]),
+      ssh_keys: this.hostKey.cloudConfigKeys(),
     });
+    this.vm = new FloatingIpInstance(this, "vm", { name: props.nodeName, ...props.vm, userData: cloudConfig });
+    const certificate: IssuedCertificate =
+      "issuer" in props.certificate
+        ? new ClientCertificate(this, "certificate", {
+            ca: props.certificate.issuer,
+            nodeName: props.nodeName,
+            datacenter: props.datacenter,
+            domain: props.domain,
+            privateIp: this.vm.privateIp,
+          })
+        : props.certificate.issued;
     const agentConfig = gatewayAgentConfig({
       datacenter: props.datacenter,
       primaryDatacenter: props.primaryDatacenter,
       nodeName: props.nodeName,
       domain: props.domain,
-      interfaceName: props.interfaceName,
+      privateAddress: this.vm.privateIp,
       wanAddress: this.vm.publicIp,
       retryJoin: props.retryJoin,
       gossipKey: props.gossipKey,
@@ -55,13 +66,21 @@ export class MeshGatewayNode extends Construct {
     this.settingsApplied = deliverNodeFiles(this, props, {
       vm: this.vm,
       cloudConfig,
+      hostKey: this.hostKey,
       files: [
         nodeFile.applyScript(),
         nodeFile.staged(
           "node.env",
-          nodeEnvironment({ role: "gateway", packages: props.packages, startGateway: props.startGateway }),
+          nodeEnvironment({
+            nodeName: props.nodeName,
+            role: "gateway",
+            packages: props.packages,
+            systemUsers: [SYSTEM_USERS.consul],
+            aclsOffConfirmed: props.aclsOffConfirmed,
+            startGateway: props.startGateway,
+          }),
         ),
-        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.ca.certPem, { restarts: [CONSUL_UNIT] }),
+        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.caCertPem, { restarts: [CONSUL_UNIT] }),
         nodeFile.agentConfig(agentConfig),
         nodeFile.installed(
           CONSUL_UNIT,
@@ -73,10 +92,11 @@ export class MeshGatewayNode extends Construct {
         ),
         nodeFile.dnsForwarding([props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])]),
         ...nodeFile.certificate(certificate),
+        ...nodeFile.hostKey(this.hostKey),
         nodeFile.installed(
           MESH_GATEWAY_UNIT,
           `/etc/systemd/system/${MESH_GATEWAY_UNIT}`,
-          renderSystemdUnit(meshGatewayUnit()),
+          renderSystemdUnit(meshGatewayUnit(props.envoyLogLevel)),
           { restarts: [MESH_GATEWAY_UNIT] },
         ),
         nodeFile.installed(

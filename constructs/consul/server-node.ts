@@ -1,13 +1,14 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { serverCountProblem } from "../../domain/layout";
-import { CONSUL_UNIT, NODE_PATHS } from "../../domain/node-paths";
+import { CONSUL_UNIT, NODE_PATHS, SYSTEM_USERS } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
 import { DataVolumeProps, FloatingIpInstance } from "../compute/floating-ip-instance";
 import { ServerCertificate } from "../tls/agent-certificates";
+import type { IssuedCertificate } from "../tls/certificate-authority";
 import { serverAgentConfig } from "./agent-config";
-import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile } from "./node-files";
+import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
 import { consulNodeCloudConfig, consulUnit, nodeEnvironment } from "./system-files";
 
 export interface ConsulServerNodeProps extends ConsulNodeProps {
@@ -19,6 +20,8 @@ export interface ConsulServerNodeProps extends ConsulNodeProps {
   readonly primaryGateways?: readonly string[];
   /** The Raft data volume. */
   readonly dataVolume: DataVolumeProps;
+  /** The token the apply script asks autopilot for the datacenter's health with (operator:read). */
+  readonly healthCheckToken?: string;
 }
 
 /**
@@ -27,7 +30,9 @@ export interface ConsulServerNodeProps extends ConsulNodeProps {
  */
 export class ConsulServerNode extends Construct {
   readonly vm: FloatingIpInstance;
-  readonly certificate: ServerCertificate;
+  readonly hostKey: SshHostKey;
+  /** The certificate when this construct issued it (the CA lives in the same stack). */
+  readonly certificate?: ServerCertificate;
   /** Completes when the node runs its current settings. */
   readonly settingsApplied: ITerraformDependable;
 
@@ -49,27 +54,36 @@ export class ConsulServerNode extends Construct {
       )
       .throwIfInvalid();
 
-    const cloudConfig = renderCloudConfig(consulNodeCloudConfig("server", props.nodeName, props.packages));
+    this.hostKey = new SshHostKey(this, "ssh-host-key");
+    const cloudConfig = renderCloudConfig({
+      ...consulNodeCloudConfig(props.nodeName, [SYSTEM_USERS.consul]),
+      ssh_keys: this.hostKey.cloudConfigKeys(),
+    });
     this.vm = new FloatingIpInstance(this, "vm", {
       name: props.nodeName,
       ...props.vm,
       userData: cloudConfig,
       dataVolume: props.dataVolume,
     });
-    this.certificate = new ServerCertificate(this, "certificate", {
-      ca: props.ca,
-      nodeName: props.nodeName,
-      datacenter: props.datacenter,
-      domain: props.domain,
-      ipAddresses: [this.vm.privateIp, this.vm.publicIp],
-    });
+    let certificate: IssuedCertificate;
+    if ("issuer" in props.certificate) {
+      this.certificate = new ServerCertificate(this, "certificate", {
+        ca: props.certificate.issuer,
+        nodeName: props.nodeName,
+        datacenter: props.datacenter,
+        domain: props.domain,
+        ipAddresses: [this.vm.privateIp, this.vm.publicIp],
+      });
+      certificate = this.certificate;
+    } else {
+      certificate = props.certificate.issued;
+    }
     const agentConfig = serverAgentConfig({
       datacenter: props.datacenter,
       primaryDatacenter: props.primaryDatacenter,
       nodeName: props.nodeName,
       domain: props.domain,
-      interfaceName: props.interfaceName,
-      wanAddress: this.vm.publicIp,
+      privateAddress: this.vm.privateIp,
       retryJoin: props.retryJoin,
       gossipKey: props.gossipKey,
       settings: props.settings,
@@ -81,24 +95,33 @@ export class ConsulServerNode extends Construct {
     this.settingsApplied = deliverNodeFiles(this, props, {
       vm: this.vm,
       cloudConfig,
+      hostKey: this.hostKey,
       files: [
         nodeFile.applyScript(),
         nodeFile.staged(
           "node.env",
           nodeEnvironment({
+            nodeName: props.nodeName,
             role: "server",
             packages: props.packages,
-            dataDevice: this.vm.dataVolumeDevice,
+            systemUsers: [SYSTEM_USERS.consul],
+            aclsOffConfirmed: props.aclsOffConfirmed,
+            privateAddress: this.vm.privateIp,
+            dataVolumeId: this.vm.dataVolumeId,
             waitForLeader: props.waitForLeader,
           }),
         ),
-        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.ca.certPem, { restarts: [CONSUL_UNIT] }),
+        ...(props.healthCheckToken
+          ? [nodeFile.staged("health-check.token", `X-Consul-Token: ${props.healthCheckToken}\n`)]
+          : []),
+        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.caCertPem, { restarts: [CONSUL_UNIT] }),
         nodeFile.agentConfig(agentConfig),
         nodeFile.installed(CONSUL_UNIT, `/etc/systemd/system/${CONSUL_UNIT}`, renderSystemdUnit(consulUnit("server")), {
           restarts: [CONSUL_UNIT],
         }),
         nodeFile.dnsForwarding([props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])]),
-        ...nodeFile.certificate(this.certificate),
+        ...nodeFile.certificate(certificate),
+        ...nodeFile.hostKey(this.hostKey),
       ],
     });
   }

@@ -1,10 +1,21 @@
-import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS } from "../../domain/node-paths";
+import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SystemUser } from "../../domain/node-paths";
 import { CONSUL_PORTS, ENVOY_ADMIN_ADDRESS, MESH_GATEWAY_PORT, NodeKind } from "../../domain/ports";
-import { CloudConfig, CloudConfigAptSource } from "../bootstrap/cloud-config";
+import { CloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdConfig, SystemdUnit } from "../bootstrap/systemd-unit";
 
 /** What a Consul node runs besides the files it receives: first-boot bootstrap, units, resolver drop-in. */
+
+/** An apt repository and the key its packages are signed with, converged by the apply script. */
+export interface AptRepository {
+  readonly url: string;
+  /** The apt suite; the image's release codename when absent. */
+  readonly suite?: string;
+  /** Where the signing key is downloaded from (HTTPS). */
+  readonly keyUrl: string;
+  /** The primary key's fingerprint the download must have. */
+  readonly keyFingerprint: string;
+}
 
 /** Debian packages of a node and the repositories they come from. */
 export interface ConsulNodePackages {
@@ -13,35 +24,42 @@ export interface ConsulNodePackages {
   /** Envoy's package (`envoy-1.35`) and, optionally, its exact version (`1.35.6`). */
   readonly envoy: { readonly name: string; readonly version?: string };
   readonly repositories: {
-    readonly hashicorp: CloudConfigAptSource;
-    readonly envoy: CloudConfigAptSource;
+    readonly hashicorp: AptRepository;
+    readonly envoy: AptRepository;
   };
 }
 
 /**
- * First-boot bootstrap: repositories, pinned packages and the `consul` user. Nothing here changes
- * with Consul settings, so it never needs to change on a running node; the apply script converges
- * package versions in place when they do change.
+ * First-boot bootstrap: the host name and the system users with their pinned IDs. Repositories, packages
+ * and everything else come with the settings delivery, which converges them on every apply; the user data
+ * never changes on a running node (a change would replace the VM, so the instance ignores it).
  */
-export function consulNodeCloudConfig(role: NodeKind, hostname: string, packages: ConsulNodePackages): CloudConfig {
-  const envoy = packages.envoy.version ? ([packages.envoy.name, packages.envoy.version] as const) : packages.envoy.name;
+export function consulNodeCloudConfig(hostname: string, users: readonly SystemUser[]): CloudConfig {
   return {
     hostname,
     preserve_hostname: false,
     manage_etc_hosts: true,
     ssh_pwauth: false,
+    // bootcmd runs before the users module: the groups exist with their pinned IDs when the users are made.
+    bootcmd: users.map((user) => [
+      "sh",
+      "-c",
+      `getent group ${user.name} >/dev/null || groupadd --system --gid ${user.gid} ${user.name}`,
+    ]),
     users: [
       "default",
-      { name: "consul", system: true, homedir: NODE_PATHS.dataDir, shell: "/usr/sbin/nologin", lock_passwd: true },
+      ...users.map((user) => ({
+        name: user.name,
+        system: true,
+        uid: user.uid,
+        primary_group: user.name,
+        no_user_group: true,
+        homedir: user.home,
+        no_create_home: true,
+        shell: "/usr/sbin/nologin",
+        lock_passwd: true,
+      })),
     ],
-    package_update: true,
-    apt: {
-      sources: {
-        hashicorp: packages.repositories.hashicorp,
-        ...(role === "gateway" ? { envoy: packages.repositories.envoy } : {}),
-      },
-    },
-    packages: [["consul", packages.consulVersion], ...(role === "gateway" ? [envoy] : []), "curl"],
   };
 }
 
@@ -72,7 +90,7 @@ export function consulUnit(role: NodeKind): SystemdUnit {
 }
 
 /** `consul connect envoy` for a mesh gateway; per-node addresses come from the EnvironmentFile. */
-export function meshGatewayCommand(): string[] {
+export function meshGatewayCommand(envoyLogLevel: string): string[] {
   const https = `https://127.0.0.1:${CONSUL_PORTS.https}`;
   return [
     "/usr/bin/consul",
@@ -100,11 +118,11 @@ export function meshGatewayCommand(): string[] {
     ENVOY_ADMIN_ADDRESS,
     "--",
     "--log-level",
-    "debug",
+    envoyLogLevel,
   ];
 }
 
-export function meshGatewayUnit(): SystemdUnit {
+export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
   return {
     Unit: {
       Description: "Consul mesh gateway (Envoy), managed by consul-federation-openstack",
@@ -117,10 +135,10 @@ export function meshGatewayUnit(): SystemdUnit {
       User: "consul",
       Group: "consul",
       EnvironmentFile: NODE_PATHS.gatewayEnvironment,
-      ExecStart: meshGatewayCommand().join(" "),
+      ExecStart: meshGatewayCommand(envoyLogLevel).join(" "),
       Restart: "on-failure",
       RestartSec: 5,
-      // Envoy's debug log goes to stderr: keep it in the journal.
+      // Envoy logs to stderr: keep it in the journal.
       StandardOutput: "journal",
       StandardError: "journal",
     },
@@ -143,32 +161,56 @@ export function consulDnsForwarding(domains: readonly string[]): string {
 }
 
 export interface NodeEnvironmentInput {
+  readonly nodeName: string;
   readonly role: NodeKind;
   readonly packages: ConsulNodePackages;
-  /** The data volume's device (servers). */
-  readonly dataDevice?: string;
+  readonly systemUsers: readonly SystemUser[];
+  /** Servers: the node's private address, to find itself in the Raft peer set. */
+  readonly privateAddress?: string;
+  /** Servers: the ID of the Raft data volume. */
+  readonly dataVolumeId?: string;
   /** Gateways: run Envoy (only once Connect is on). */
   readonly startGateway?: boolean;
   /** Wait for a cluster leader even on first start (the last server of a datacenter). */
   readonly waitForLeader?: boolean;
+  /** The operator confirmed that ACLs may be turned off (the ACL objects are gone). */
+  readonly aclsOffConfirmed: boolean;
 }
 
 /** What the apply script needs to know about its node. */
 export function nodeEnvironment(input: NodeEnvironmentInput): string {
-  const { envoy } = input.packages;
+  const { envoy, repositories } = input.packages;
+  const gateway = input.role === "gateway";
+  const aptRepositories = gateway ? (["hashicorp", "envoy"] as const) : (["hashicorp"] as const);
   return renderEnvironmentFile({
+    NODE_NAME: input.nodeName,
     NODE_ROLE: input.role,
+    SYSTEM_USERS: input.systemUsers.map((u) => [u.name, u.uid, u.gid, u.home].join(":")).join(","),
+    APT_REPOSITORIES: aptRepositories.join(","),
+    ...Object.fromEntries(
+      aptRepositories.flatMap((name) => {
+        const repository = repositories[name];
+        const prefix = `APT_${name.toUpperCase()}`;
+        return [
+          [`${prefix}_URL`, repository.url],
+          ...(repository.suite ? [[`${prefix}_SUITE`, repository.suite]] : []),
+          [`${prefix}_KEY_URL`, repository.keyUrl],
+          [`${prefix}_KEY_FINGERPRINT`, repository.keyFingerprint],
+        ];
+      }),
+    ),
     CONSUL_PACKAGE: `consul=${input.packages.consulVersion}`,
-    ...(input.role === "gateway"
-      ? { ENVOY_PACKAGE: envoy.version ? `${envoy.name}=${envoy.version}` : envoy.name }
-      : {}),
-    ...(input.dataDevice ? { DATA_DEVICE: input.dataDevice } : {}),
+    ...(gateway ? { ENVOY_PACKAGE: envoy.version ? `${envoy.name}=${envoy.version}` : envoy.name } : {}),
+    ...(input.dataVolumeId ? { DATA_VOLUME_ID: input.dataVolumeId } : {}),
     DATA_DIR: NODE_PATHS.dataDir,
     CONSUL_CONFIG_FILE: NODE_PATHS.agentConfig,
     CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
+    ...(input.privateAddress ? { CONSUL_RPC_ADDR: `${input.privateAddress}:${CONSUL_PORTS.serverRpc}` } : {}),
     CONSUL_CA_FILE: NODE_PATHS.caFile,
-    NODE_UNITS: input.role === "gateway" && input.startGateway ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
+    NODE_UNITS: gateway && input.startGateway ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
+    ...(gateway && !input.startGateway ? { STOP_UNITS: MESH_GATEWAY_UNIT } : {}),
+    ACLS_OFF_CONFIRMED: input.aclsOffConfirmed ? "yes" : "no",
     WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
-    ...(input.role === "gateway" ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),
+    ...(gateway ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),
   });
 }

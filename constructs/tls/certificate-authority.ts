@@ -2,6 +2,12 @@ import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
 import { Construct } from "constructs";
 
+/** A certificate and its key, as a node receives them. */
+export interface IssuedCertificate {
+  readonly certPem: string;
+  readonly privateKeyPem: string;
+}
+
 /** The signing material a certificate needs from its CA; satisfied by CertificateAuthority. */
 export interface CertificateSigner {
   readonly certPem: string;

@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { escapeTemplateSequences, SshFileDelivery } from "../../../constructs/compute/ssh-file-delivery";
 import { loadFederationConfig } from "../../../config/load";
 import { EXAMPLE_CONFIG_PATH, testStack } from "../../support/fixtures";
@@ -72,5 +76,63 @@ describe("settings delivery", () => {
           target: "i",
         }),
     ).toThrow(/^test\/d: files: "a\.sh" is delivered twice/);
+  });
+});
+
+describe("provisioners run the way Terraform runs them", () => {
+  // Terraform's remote-exec joins an inline list into one script file that the login shell runs (no -e).
+  const inlineScripts = [...example.stacks.values()].flatMap((json) =>
+    Object.values(resourcesOf(json, "terraform_data")).flatMap((resource) =>
+      (resource.provisioner as Record<string, { inline?: string[] }>[])
+        .map((p) => p["remote-exec"]?.inline)
+        .filter((inline): inline is string[] => inline !== undefined)
+        .map((inline) => `${inline.join("\n")}\n`),
+    ),
+  );
+
+  function runAsTerraform(script: string, shell: "sh" | "bash", failing: string[]) {
+    const root = mkdtempSync(join(tmpdir(), "remote-exec-"));
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    // Stubs for what the provisioners call on the node; a failing one exits 3 as a failed apply script would.
+    for (const command of ["sudo", "install"]) {
+      const body = failing.includes(command)
+        ? "exit 3"
+        : command === "install"
+          ? 'exec /usr/bin/install "$@"'
+          : 'exec "$@"';
+      writeFileSync(join(bin, command), `#!/bin/sh\necho "${command} $*" >>"${root}/calls"\n${body}\n`, {
+        mode: 0o755,
+      });
+    }
+    const staging = /\/home\/ubuntu\/\.[0-9a-f]{16}/.exec(script)?.[0] as string;
+    const local = script.replaceAll("/home/ubuntu/", `${root}/home/ubuntu/`);
+    mkdirSync(join(root, "home", "ubuntu"), { recursive: true });
+    // What the uploads would have left: the staging folder with an apply script that succeeds.
+    mkdirSync(`${root}${staging}`, { recursive: true });
+    for (const name of ["node-apply.sh", "set-agent-token.sh"]) writeFileSync(`${root}${staging}/${name}`, "exit 0\n");
+    writeFileSync(join(root, "script"), local);
+    const result = spawnSync(shell, [join(root, "script")], {
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
+    return { status: result.status, stagingLeft: existsSync(`${root}${staging}`) };
+  }
+
+  it("finds both provisioners of every delivery", () => {
+    expect(inlineScripts.length).toBe(2 * 18);
+  });
+
+  it.each(["sh", "bash"] as const)("fail when the apply script fails, and remove the staging folder (%s)", (shell) => {
+    for (const script of inlineScripts.filter((s) => s.includes("sudo "))) {
+      expect(runAsTerraform(script, shell, ["sudo"])).toEqual({ status: 3, stagingLeft: false });
+      expect(runAsTerraform(script, shell, [])).toEqual({ status: 0, stagingLeft: false });
+    }
+  });
+
+  it.each(["sh", "bash"] as const)("fail when the staging folder cannot be made (%s)", (shell) => {
+    for (const script of inlineScripts.filter((s) => s.includes("install -d"))) {
+      expect(runAsTerraform(script, shell, ["install"]).status).toBe(3);
+    }
   });
 });

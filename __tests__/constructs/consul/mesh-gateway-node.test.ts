@@ -9,8 +9,8 @@ const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CON
 
 describe("mesh gateways", () => {
   it("register with the flags WAN federation needs", () => {
-    expect(meshGatewayCommand().join(" ")).toMatch(
-      /^\/usr\/bin\/consul connect envoy -gateway=mesh -register -service \$\{GATEWAY_SERVICE\} -address \$\{LAN_ADDRESS\}:8443 -wan-address \$\{WAN_ADDRESS\}:8443 -expose-servers .* -- --log-level debug$/,
+    expect(meshGatewayCommand("info").join(" ")).toMatch(
+      /^\/usr\/bin\/consul connect envoy -gateway=mesh -register -service \$\{GATEWAY_SERVICE\} -address \$\{LAN_ADDRESS\}:8443 -wan-address \$\{WAN_ADDRESS\}:8443 -expose-servers .* -- --log-level info$/,
     );
   });
 

@@ -48,6 +48,8 @@ describe("ConsulServerNode", () => {
         "0644\troot\troot\tresolved-consul.conf\t/etc/systemd/resolved.conf.d/consul.conf\tsystemd-resolved.service",
         "0644\troot\troot\tagent.pem\t/etc/consul.d/tls/agent.pem\tconsul.service",
         "0640\troot\tconsul\tagent-key.pem\t/etc/consul.d/tls/agent-key.pem\tconsul.service",
+        "0600\troot\troot\tssh_host_ed25519_key\t/etc/ssh/ssh_host_ed25519_key\tssh.service",
+        "0644\troot\troot\tssh_host_ed25519_key.pub\t/etc/ssh/ssh_host_ed25519_key.pub\tssh.service",
         "",
       ].join("\n"),
     );

@@ -1,35 +1,51 @@
 #!/usr/bin/env bash
 # Converges a Consul node to the files staged next to this script (uploaded by Terraform over SSH):
-# pinned packages, the data volume, configuration, certificates and units. It restarts only what
-# changed and waits until the agent is healthy, so that servers can be rolled one at a time.
+# system users, apt sources and pinned packages, the data volume, configuration, certificates and units.
+# It restarts only what changed and returns only once the node is healthy, so that Terraform rolls the
+# next node only after this one is back: a server as a healthy voter of a healthy datacenter, a gateway
+# with Envoy ready. Any failure exits non-zero, which fails the provisioner and stops the deploy.
 # Usage: sudo node-apply.sh STAGING_DIR
+# NODE_ROOT, for tests only, names a scratch root that every absolute path of the node lies under.
 set -euo pipefail
 
 staging=${1:?usage: node-apply.sh STAGING_DIR}
-manifest="$staging/manifest.tsv"
-changed_units=()
 # The staging folder holds keys and tokens: gone however this ends.
 trap 'rm -rf "$staging"' EXIT
+root=${NODE_ROOT:-}
+manifest="$staging/manifest.tsv"
+changed_units=()
+apt_lists_stale=no
+apt_lists_updated=no
 
 log() { printf 'node-apply: %s\n' "$*" >&2; }
+fail() {
+  log "$*"
+  exit 1
+}
 
 # shellcheck source=/dev/null
 . "$staging/node.env"
-: "${NODE_ROLE:?}" "${CONSUL_PACKAGE:?}" "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}"
+: "${NODE_NAME:?}" "${NODE_ROLE:?}" "${CONSUL_PACKAGE:?}" "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${DATA_DIR:?}"
 IFS=, read -r -a START_UNITS <<<"${NODE_UNITS:-consul.service}"
 
-# Runs a check every 3 seconds until it succeeds; gives up, naming what failed, after LIMIT seconds.
-wait_for() {
-  local limit=$1 failure=$2 waited=0
-  shift 2
+# Runs a check every 3 seconds until it succeeds or LIMIT seconds have passed; the status says which.
+# NODE_WAIT_LIMIT, for tests only, caps every limit.
+try_for() {
+  local limit=$1 waited=0
+  limit=$((limit < ${NODE_WAIT_LIMIT:-$limit} ? limit : ${NODE_WAIT_LIMIT:-$limit}))
+  shift
   until "$@"; do
-    if ((waited >= limit)); then
-      log "$failure (after ${waited}s)"
-      exit 1
-    fi
+    if ((waited >= limit)); then return 1; fi
     sleep 3
     waited=$((waited + 3))
   done
+}
+
+# The same, giving up with a message that names what failed.
+wait_for() {
+  local limit=$1 failure=$2
+  shift 2
+  try_for "$limit" "$@" || fail "$failure (after ${limit}s)"
 }
 
 wait_for_cloud_init() {
@@ -38,88 +54,259 @@ wait_for_cloud_init() {
   fi
 }
 
+# Users with pinned IDs (name:uid:gid:home): a VM rebuilt from another image still owns its data volume.
+ensure_system_users() {
+  local entries entry name uid gid home
+  IFS=, read -r -a entries <<<"${SYSTEM_USERS:-}"
+  for entry in "${entries[@]}"; do
+    IFS=: read -r name uid gid home <<<"$entry"
+    getent group "$name" >/dev/null || groupadd --system --gid "$gid" "$name"
+    if ! getent passwd "$name" >/dev/null; then
+      useradd --system --uid "$uid" --gid "$name" --home-dir "$home" --no-create-home --shell /usr/sbin/nologin "$name"
+    elif [[ "$(id -u "$name")" != "$uid" ]]; then
+      # A node made before the IDs were pinned keeps its user; the data folder is re-owned below if needed.
+      log "user $name has UID $(id -u "$name") rather than $uid; leaving it as it is"
+    fi
+  done
+}
+
+release_codename() (
+  # shellcheck source=/dev/null
+  . "$root/etc/os-release"
+  printf '%s' "${VERSION_CODENAME:?the image names no release codename}"
+)
+
+# The primary key fingerprints of an OpenPGP key file, one per line.
+primary_fingerprints() {
+  gpg --batch --show-keys --with-colons "$1" | awk -F: '$1 == "pub" { want = 1; next } $1 == "fpr" && want { print $10; want = 0 }'
+}
+
+# An apt repository and its signing key, converged on every run: a rotated key reaches running nodes.
+# The key comes over HTTPS and is installed only if its fingerprint is the configured one.
+converge_apt_repository() {
+  local name=$1 upper url suite key_url fingerprint download found keyring list line
+  upper=$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')
+  url_var="APT_${upper}_URL" suite_var="APT_${upper}_SUITE" key_var="APT_${upper}_KEY_URL" fpr_var="APT_${upper}_KEY_FINGERPRINT"
+  url=${!url_var:?} key_url=${!key_var:?} fingerprint=${!fpr_var:?}
+  suite=${!suite_var:-$(release_codename)}
+  download=$(mktemp --suffix=".$name.key")
+  curl -fsSL --proto '=https' --retry 3 -o "$download" "$key_url" || fail "cannot download the $name signing key from $key_url"
+  found=$(primary_fingerprints "$download")
+  if [[ "$found" != "$fingerprint" ]]; then
+    rm -f "$download"
+    fail "the $name signing key at $key_url has fingerprint(s) ${found:-none}, not the configured $fingerprint (check the key, then packages.$name.keyFingerprint)"
+  fi
+  keyring="/usr/share/keyrings/consul-federation-$name.gpg"
+  if grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$download"; then
+    gpg --batch --yes --dearmor -o "$download.gpg" "$download"
+  else
+    cp "$download" "$download.gpg"
+  fi
+  if ! cmp -s "$download.gpg" "$root$keyring"; then
+    install -D -m 0644 "$download.gpg" "$root$keyring"
+    log "installed the $name signing key $fingerprint"
+    apt_lists_stale=yes
+  fi
+  rm -f "$download" "$download.gpg"
+  list="$root/etc/apt/sources.list.d/$name.list"
+  line="deb [signed-by=$keyring] $url $suite main"
+  if [[ "$(cat "$list" 2>/dev/null)" != "$line" ]]; then
+    mkdir -p "$(dirname "$list")"
+    printf '%s\n' "$line" >"$list"
+    log "apt source $name: $line"
+    apt_lists_stale=yes
+  fi
+}
+
+converge_apt_sources() {
+  command -v gpg >/dev/null || install_packages gpg
+  local repositories repository
+  IFS=, read -r -a repositories <<<"${APT_REPOSITORIES:-}"
+  for repository in "${repositories[@]}"; do converge_apt_repository "$repository"; done
+  if [[ "$apt_lists_stale" == yes ]]; then update_package_lists; fi
+}
+
+# A fresh VM's apt-daily may hold the lock; a release newer than the image's lists needs an update.
+update_package_lists() {
+  [[ "$apt_lists_updated" == no ]] || return 0
+  apt-get -o DPkg::Lock::Timeout=600 update -q
+  apt_lists_updated=yes
+}
+
+install_packages() {
+  update_package_lists
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+    --allow-downgrades --allow-change-held-packages "$@"
+}
+
 ensure_packages() {
   local packages=("$CONSUL_PACKAGE")
   if [[ -n "${ENVOY_PACKAGE:-}" ]]; then packages+=("$ENVOY_PACKAGE"); fi
-  local missing=()
-  local package
+  local missing=() package name wanted installed
   for package in "${packages[@]}"; do
-    local name=${package%%=*} wanted=${package#*=} installed
+    name=${package%%=*} wanted=${package#*=}
     installed=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
     if [[ "$package" != *=* && -n "$installed" ]]; then continue; fi
     if [[ "$installed" != "$wanted" ]]; then missing+=("$package"); fi
   done
   if ((${#missing[@]} > 0)); then
     log "installing ${missing[*]}"
-    # A fresh VM's apt-daily may hold the lock; a release newer than the image's lists needs an update.
-    apt-get -o DPkg::Lock::Timeout=600 update -q
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-      --allow-downgrades --allow-change-held-packages "${missing[@]}"
+    install_packages "${missing[@]}"
     # New binaries only run after a restart.
     changed_units+=("${START_UNITS[@]}")
   fi
-  local name
   for package in "${packages[@]}"; do
     name=${package%%=*}
     apt-mark showhold | grep -qx "$name" || apt-mark hold "$name" >/dev/null
   done
 }
 
+# The data volume's device, found by its volume ID on any bus: virtio-blk shows the first 20 characters of
+# the ID (virtio-<id>), virtio-scsi the whole ID (scsi-0QEMU_QEMU_HARDDISK_<id>).
+data_device=
+find_data_device() {
+  local link
+  for link in "$root"/dev/disk/by-id/*; do
+    [[ -e "$link" && "$link" != *-part* ]] || continue
+    if [[ "${link##*/}" == *"${DATA_VOLUME_ID:0:20}"* ]]; then
+      data_device=${link#"$root"}
+      return 0
+    fi
+  done
+  return 1
+}
+
+was_raft_member=no
 mount_data_volume() {
-  [[ -n "${DATA_DEVICE:-}" ]] || return 0
-  wait_for 300 "data volume $DATA_DEVICE did not appear" test -b "$DATA_DEVICE"
-  if ! blkid "$DATA_DEVICE" >/dev/null; then
-    log "formatting the new data volume $DATA_DEVICE"
-    mkfs.ext4 -q -L consul-data "$DATA_DEVICE"
+  [[ -n "${DATA_VOLUME_ID:-}" ]] || return 0
+  wait_for 300 "no disk of volume $DATA_VOLUME_ID appeared in /dev/disk/by-id" find_data_device
+  if ! blkid "$data_device" >/dev/null; then
+    log "formatting the new data volume $data_device"
+    mkfs.ext4 -q -L consul-data "$data_device"
   fi
-  if ! grep -q "^LABEL=consul-data " /etc/fstab; then
-    printf 'LABEL=consul-data %s ext4 defaults,nofail,x-systemd.device-timeout=300s 0 2\n' "$DATA_DIR" >>/etc/fstab
+  if ! grep -q "^LABEL=consul-data " "$root/etc/fstab"; then
+    printf 'LABEL=consul-data %s ext4 defaults,nofail,x-systemd.device-timeout=300s 0 2\n' "$DATA_DIR" >>"$root/etc/fstab"
     systemctl daemon-reload
   fi
-  install -d -m 0750 "$DATA_DIR"
-  mountpoint -q "$DATA_DIR" || mount "$DATA_DIR"
-  chown consul:consul "$DATA_DIR"
-  chmod 0750 "$DATA_DIR"
+  install -d -m 0750 "$root$DATA_DIR"
+  mountpoint -q "$root$DATA_DIR" || mount "$DATA_DIR"
+  # The volume outlives VMs: whatever UID owned it before, the agent must read its Raft data now.
+  if [[ "$(stat -c %u "$root$DATA_DIR")" != "$(id -u consul)" ]]; then
+    log "re-owning $DATA_DIR for the consul user"
+    chown -R consul:consul "$root$DATA_DIR"
+  fi
+  chmod 0750 "$root$DATA_DIR"
+  if [[ -e "$root$DATA_DIR/raft/raft.db" ]]; then was_raft_member=yes; fi
+}
+
+# Checked before anything is installed, so an invalid configuration changes nothing on the node.
+validate_staged_config() {
+  if ! consul validate -quiet "$staging/$(basename "$CONSUL_CONFIG_FILE")"; then
+    fail "the new configuration is invalid; nothing was changed"
+  fi
+}
+
+# Turning ACLs off under a running ACL stack would leave that stack unable to plan ("ACL support disabled"):
+# the first server refuses before anything changes, unless the operator has removed the ACL objects and
+# confirmed (rollout.confirmAclsOff).
+refuse_turning_acls_off() {
+  local installed="$root$CONSUL_CONFIG_FILE"
+  [[ -f "$installed" && "${ACLS_OFF_CONFIRMED:-no}" != yes ]] || return 0
+  if python3 - "$installed" "$staging/$(basename "$CONSUL_CONFIG_FILE")" <<'PY'; then
+import json, sys
+enabled = lambda path: bool((json.load(open(path)).get("acl") or {}).get("enabled"))
+sys.exit(0 if enabled(sys.argv[1]) and not enabled(sys.argv[2]) else 1)
+PY
+    fail "this change turns ACLs off, which the ACL stack cannot follow; nothing was changed. To go back to the cluster stage: keep rollout.stage as it is, destroy the ACL objects (npm run synth, then terraform destroy in cdktf.out/stacks/<primary>-acl), then set rollout.stage: cluster and rollout.confirmAclsOff: true and deploy (README: Rollout stages)"
+  fi
 }
 
 # Installs every file of the manifest; remembers which units must restart because of it.
 install_files() {
-  local mode owner group name destination units
+  local mode owner group name destination units unit unit_list target
   while IFS=$'\t' read -r mode owner group name destination units; do
     [[ -n "$name" ]] || continue
-    install -d -m 0755 "$(dirname "$destination")"
-    if [[ -f "$destination" ]] && cmp -s "$staging/$name" "$destination" &&
-      [[ "$(stat -c '%a %U %G' "$destination")" == "${mode#0} $owner $group" ]]; then
+    target="$root$destination"
+    install -d -m 0755 "$(dirname "$target")"
+    # Earlier releases kept a copy of each replaced file, secrets included: none is kept now.
+    rm -f "$target.previous"
+    if [[ -f "$target" ]] && cmp -s "$staging/$name" "$target" &&
+      [[ "$(stat -c '%a %U %G' "$target")" == "${mode#0} $owner $group" ]]; then
       continue
     fi
-    cp -p "$destination" "$destination.previous" 2>/dev/null || true
-    install -m "$mode" -o "$owner" -g "$group" "$staging/$name" "$destination"
+    install -m "$mode" -o "$owner" -g "$group" "$staging/$name" "$target"
     log "updated $destination"
     if [[ "$units" != "-" ]]; then
-      local unit
       IFS=, read -r -a unit_list <<<"$units"
       for unit in "${unit_list[@]}"; do changed_units+=("$unit"); done
     fi
   done <"$manifest"
 }
 
-# Checked before anything is installed, so an invalid configuration changes nothing on the node.
-validate_staged_config() {
-  if ! consul validate -quiet "$staging/$(basename "$CONSUL_CONFIG_FILE")"; then
-    log "the new configuration is invalid; nothing was changed"
-    exit 1
-  fi
+api() {
+  local path=$1
+  shift
+  curl -fsS --cacert "$root$CONSUL_CA_FILE" "$@" "https://$CONSUL_HTTPS_ADDR$path" 2>/dev/null
 }
+
+leader_known() { api /v1/status/leader | grep -q '[0-9]'; }
 
 envoy_ready() { curl -fsS "http://$ENVOY_ADMIN_ADDR/ready" 2>/dev/null | grep -q LIVE; }
 
-leader_known() {
-  curl -fsS --cacert "$CONSUL_CA_FILE" "https://$CONSUL_HTTPS_ADDR/v1/status/leader" 2>/dev/null | grep -q '[0-9]'
+in_raft_peers() { api /v1/status/peers | grep -qF "\"$CONSUL_RPC_ADDR\""; }
+
+# Whether this server is a healthy voter of a healthy datacenter, by autopilot (operator:read). When ACLs
+# refuse the question (no valid token yet: ACLs being turned on, or a secondary before replication runs),
+# the answer falls back to what needs no token: a leader exists and this server is in the Raft peer set.
+acl_fallback_logged=no
+server_healthy() {
+  local body code token=()
+  if [[ -s "$staging/health-check.token" ]]; then token=(-H "@$staging/health-check.token"); fi
+  body=$(mktemp)
+  code=$(curl -sS -o "$body" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" "${token[@]}" \
+    "https://$CONSUL_HTTPS_ADDR/v1/operator/autopilot/health" 2>/dev/null) || code=000
+  case "$code" in
+    200)
+      python3 - "$body" "$NODE_NAME" <<'PY'
+import json, sys
+health = json.load(open(sys.argv[1]))
+me = [s for s in health.get("Servers") or [] if s.get("Name") == sys.argv[2]]
+sys.exit(0 if health.get("Healthy") and me and me[0].get("Healthy") and me[0].get("Voter") else 1)
+PY
+      local status=$?
+      rm -f "$body"
+      return "$status"
+      ;;
+    401 | 403)
+      rm -f "$body"
+      if [[ "$acl_fallback_logged" == no ]]; then
+        log "ACLs refused the autopilot health check (no valid token yet); waiting for a leader and for this server in the Raft peer set instead"
+        acl_fallback_logged=yes
+      fi
+      leader_known && in_raft_peers
+      ;;
+    *)
+      rm -f "$body"
+      return 1
+      ;;
+  esac
 }
 
-wait_until_envoy_ready() { wait_for 180 "Envoy is not ready; see journalctl -u consul-mesh-gateway" envoy_ready; }
-
-wait_until_healthy() { wait_for 300 "the Consul agent has no leader; see journalctl -u consul" leader_known; }
+# A server returns only as a healthy voter. A new server of a datacenter being bootstrapped has no leader
+# to join until enough servers run: it waits only if a leader shows up (a replaced server joining a running
+# datacenter) or if it is the datacenter's last server.
+wait_until_server_healthy() {
+  if [[ "$was_raft_member" == yes || "${WAIT_FOR_LEADER:-no}" == yes ]]; then
+    wait_for 600 "$NODE_NAME is not a healthy voter of a healthy datacenter; see journalctl -u consul" server_healthy
+    return
+  fi
+  # A replaced server finds the running datacenter's leader within seconds of joining.
+  if ! try_for 30 leader_known; then
+    log "no leader yet: the datacenter is being bootstrapped, the last server waits for it"
+    return
+  fi
+  wait_for 600 "$NODE_NAME joined but is not a healthy voter; see journalctl -u consul" server_healthy
+}
 
 restart_changed_units() {
   systemctl daemon-reload
@@ -130,16 +317,23 @@ restart_changed_units() {
       [[ " ${changed_units[*]} " == *" $unit "* ]] || continue
       log "restarting $unit"
       systemctl restart "$unit"
-      # A member that was running must be back before Terraform moves to the next server; on first
-      # start there is no leader until bootstrap_expect servers are up, so nothing to wait for.
-      if [[ "$unit" == consul.service ]]; then wait_until_healthy; fi
     else
       log "starting $unit"
       systemctl start "$unit"
-      if [[ "$unit" == consul.service && "${WAIT_FOR_LEADER:-no}" == yes ]]; then wait_until_healthy; fi
     fi
-    # A started Envoy can still crash-loop (wrong token, CA, address): the gateway counts once it serves.
-    if [[ "$unit" == consul-mesh-gateway.service && -n "${ENVOY_ADMIN_ADDR:-}" ]]; then wait_until_envoy_ready; fi
+    # A gateway's agent answers once it has joined; Envoy needs it.
+    if [[ "$NODE_ROLE" == gateway && "$unit" == consul.service ]]; then
+      wait_for 300 "the Consul agent has no leader; see journalctl -u consul" leader_known
+    fi
+  done
+  # Units this node no longer runs (Envoy after a move below the mesh stage): stopped, not left behind.
+  local stopping
+  IFS=, read -r -a stopping <<<"${STOP_UNITS:-}"
+  for unit in "${stopping[@]}"; do
+    if systemctl is-active --quiet "$unit" || systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+      log "stopping $unit"
+      systemctl disable --now "$unit" >/dev/null 2>&1
+    fi
   done
   # Units of the system (e.g. systemd-resolved) whose configuration changed: restart them if running.
   for unit in "${changed_units[@]}"; do
@@ -150,10 +344,25 @@ restart_changed_units() {
   done
 }
 
+# Whatever changed (or nothing: a rebuilt or resized VM delivers again), the node counts as applied only
+# once it is healthy.
+wait_until_node_healthy() {
+  if [[ "$NODE_ROLE" == server ]]; then
+    wait_until_server_healthy
+  elif [[ " ${START_UNITS[*]} " == *" consul-mesh-gateway.service "* ]]; then
+    # A started Envoy can still crash-loop (wrong token, CA, address): the gateway counts once it serves.
+    wait_for 180 "Envoy is not ready; see journalctl -u consul-mesh-gateway" envoy_ready
+  fi
+}
+
 wait_for_cloud_init
+ensure_system_users
+converge_apt_sources
 ensure_packages
 mount_data_volume
 validate_staged_config
+refuse_turning_acls_off
 install_files
 restart_changed_units
+wait_until_node_healthy
 log "node converged (${NODE_ROLE})"

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Hands the local Consul agent its agent token through the agent API. With
-# acl.enable_token_persistence the agent keeps it across restarts: no restart, no new VM.
+# Hands the local Consul agent its tokens through the agent API (PUT /v1/agent/token/<kind>), one per
+# staged token-<kind>.json. With acl.enable_token_persistence the agent keeps them across restarts: no
+# restart, no new VM. Any failure exits non-zero, which fails the provisioner and stops the deploy.
 # Usage: sudo set-agent-token.sh STAGING_DIR
 set -euo pipefail
 
 staging=${1:?usage: set-agent-token.sh STAGING_DIR}
 # The staging folder holds the management token: gone however this ends.
 trap 'rm -rf "$staging"' EXIT
-ca_file=/etc/consul.d/tls/ca.pem
-api=https://127.0.0.1:8501
+# shellcheck source=/dev/null
+. "$staging/agent-api.env"
+: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}"
+root=${NODE_ROOT:-}
+api="https://$CONSUL_HTTPS_ADDR"
 
 waited=0
-until curl -fsS --cacert "$ca_file" "$api/v1/status/leader" 2>/dev/null | grep -q '[0-9]'; do
+until curl -fsS --cacert "$root$CONSUL_CA_FILE" "$api/v1/status/leader" 2>/dev/null | grep -q '[0-9]'; do
   if ((waited >= 300)); then
     printf 'set-agent-token: no Consul leader after %ss\n' "$waited" >&2
     exit 1
@@ -20,8 +24,19 @@ until curl -fsS --cacert "$ca_file" "$api/v1/status/leader" 2>/dev/null | grep -
   waited=$((waited + 3))
 done
 
-curl -fsS --cacert "$ca_file" -X PUT \
-  -H @"$staging/management-token.header" \
-  --data @"$staging/agent-token.json" \
-  "$api/v1/agent/token/agent" >/dev/null
-printf 'set-agent-token: agent token set\n' >&2
+found=no
+for file in "$staging"/token-*.json; do
+  [[ -e "$file" ]] || continue
+  kind=${file##*/token-}
+  kind=${kind%.json}
+  curl -fsS --cacert "$root$CONSUL_CA_FILE" -X PUT \
+    -H @"$staging/management-token.header" \
+    --data @"$file" \
+    "$api/v1/agent/token/$kind" >/dev/null
+  printf 'set-agent-token: %s token set\n' "$kind" >&2
+  found=yes
+done
+[[ "$found" == yes ]] || {
+  printf 'set-agent-token: no token was staged\n' >&2
+  exit 1
+}

@@ -1,0 +1,279 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadFederationConfig } from "../../../config/load";
+import { collectReviewableFiles } from "../../../stacks/reviewable-output";
+import { EXAMPLE_CONFIG_PATH, REPO_ROOT } from "../../support/fixtures";
+import { runNodeScript, StubBehaviour } from "../../support/node-harness";
+import { synthesize } from "../../support/synth";
+
+/**
+ * node-apply.sh run as the settings delivery runs it (sudo bash node-apply.sh STAGING) on the example's
+ * prod2-server-1 and prod2-gateway-1, in a scratch root against stub commands.
+ */
+const SCRIPT = readFileSync(join(REPO_ROOT, "constructs", "consul", "files", "node-apply.sh"), "utf8");
+const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).app);
+const VOLUME_ID = "0c7e5e3a-1b2c-4d5e-8f90-123456789abc";
+const FINGERPRINT = "D55C0D1AC78A8D8126CB631CFC9CA96ACA026560";
+const ENVOY_FINGERPRINT = "0AFCE836BA4D1D35763C8523D8CDC3750181F31F";
+
+/** The node's staged files as Terraform uploads them, its references filled with plausible values. */
+function stagedFiles(node: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const folder = `nodes/${node.replace(/-(server|gateway)-\d$/, "")}/${node}/`;
+  const staged: Record<string, string> = {};
+  for (const [path, content] of files) {
+    if (!path.startsWith(folder) || path.endsWith("cloud-config.yaml") || path.endsWith("node-apply.sh")) continue;
+    staged[path.slice(folder.length)] = content
+      .replace(/\$\{openstack_blockstorage_volume_v3\.[^}]+\.id\}/g, VOLUME_ID)
+      .replace(/\$\{[^}]*\}/g, "value-from-terraform");
+  }
+  return { ...staged, ...overrides };
+}
+
+const healthy = JSON.stringify({
+  Healthy: true,
+  FailureTolerance: 1,
+  Servers: ["prod2-server-1", "prod2-server-2", "prod2-server-3"].map((Name) => ({ Name, Healthy: true, Voter: true })),
+});
+
+/** A node whose every step succeeds: a running, healthy member of a healthy datacenter. */
+function healthyStubs(overrides: Record<string, StubBehaviour> = {}): Record<string, StubBehaviour> {
+  return {
+    id: { stdout: "8300\n" },
+    "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.4-1" },
+    "apt-mark": { when: [{ match: "showhold", stdout: "consul\nenvoy-1.35\n" }] },
+    gpg: {
+      when: [
+        { match: "--dearmor", body: "binary keyring" },
+        { match: ".envoy.key", stdout: `pub:u:255:22:X:1:::::::scSC::::::23::0:\nfpr:::::::::${ENVOY_FINGERPRINT}:\n` },
+        { match: "--show-keys", stdout: `pub:u:4096:1:X:1:::::::scSC::::::23::0:\nfpr:::::::::${FINGERPRINT}:\n` },
+      ],
+    },
+    curl: {
+      when: [
+        { match: "/gpg", body: "-----BEGIN PGP PUBLIC KEY BLOCK-----\nkey\n" },
+        { match: "signing.key", body: "-----BEGIN PGP PUBLIC KEY BLOCK-----\nenvoy\n" },
+        { match: "autopilot/health", stdout: "200", body: healthy },
+        { match: "status/leader", stdout: '"10.20.0.11:8300"' },
+        { match: "status/peers", stdout: '["10.20.0.10:8300","10.20.0.11:8300","10.20.0.12:8300"]' },
+        { match: "/ready", stdout: "LIVE\n" },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+const existingServer = {
+  [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "",
+  "/opt/consul/raft/raft.db": "",
+};
+
+function applyServer(
+  options: {
+    stubs?: Record<string, StubBehaviour>;
+    existing?: Record<string, string>;
+    staged?: Record<string, string>;
+  } = {},
+) {
+  return runNodeScript({
+    script: SCRIPT,
+    scriptName: "node-apply.sh",
+    staged: stagedFiles("prod2-server-1", options.staged),
+    existing: options.existing ?? existingServer,
+    stubs: options.stubs ?? healthyStubs(),
+  });
+}
+
+const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((call) => pattern.test(call));
+
+describe("node-apply.sh on a server", () => {
+  it("converges and returns once the server is a healthy voter, after its restart", () => {
+    const run = applyServer();
+    expect(run.stderr).toMatch(/node converged \(server\)/);
+    expect(run.status).toBe(0);
+    expect(run.stagingRemoved).toBe(true);
+    const validate = indexOf(run.calls, /^consul validate /);
+    const install = indexOf(run.calls, /^install -m 0640 -o root -g consul .*consul\.json/);
+    const restart = indexOf(run.calls, /^systemctl (re)?start consul\.service/);
+    const health = indexOf(run.calls, /^curl .*\/v1\/operator\/autopilot\/health/);
+    expect(validate).toBeGreaterThan(-1);
+    expect([validate < install, install < restart, restart < health]).toEqual([true, true, true]);
+  });
+
+  it("asks autopilot with the staged health token, and for this node by name", () => {
+    const run = applyServer({ staged: { "health-check.token": "X-Consul-Token: secret\n" } });
+    expect(run.status).toBe(0);
+    expect(run.calls.find((call) => call.includes("autopilot/health"))).toMatch(/-H @.*health-check\.token/);
+  });
+
+  it("fails, naming the node, when the server never becomes a healthy voter", () => {
+    const unhealthy = JSON.stringify({
+      Healthy: false,
+      Servers: [{ Name: "prod2-server-1", Healthy: false, Voter: false }],
+    });
+    const stubs = healthyStubs();
+    const run = applyServer({
+      stubs: {
+        ...stubs,
+        curl: { when: [{ match: "autopilot/health", stdout: "429", body: unhealthy }, ...(stubs.curl.when ?? [])] },
+      },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/prod2-server-1 is not a healthy voter of a healthy datacenter/);
+    expect(run.stagingRemoved).toBe(true);
+  });
+
+  it("falls back to the leader and the Raft peer set when ACLs refuse the health check, and says so", () => {
+    const stubs = healthyStubs();
+    const run = applyServer({
+      stubs: { ...stubs, curl: { when: [{ match: "autopilot/health", stdout: "403" }, ...(stubs.curl.when ?? [])] } },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/ACLs refused the autopilot health check/);
+    expect(indexOf(run.calls, /^curl .*\/v1\/status\/peers/)).toBeGreaterThan(-1);
+  });
+
+  it("changes nothing when the new configuration is invalid", () => {
+    const run = applyServer({ stubs: healthyStubs({ consul: { exit: 1 } }) });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/the new configuration is invalid; nothing was changed/);
+    expect(run.calls.filter((call) => /^install -m/.test(call))).toEqual([]);
+    expect(run.calls.filter((call) => /^systemctl (re)?start/.test(call))).toEqual([]);
+  });
+
+  it("fails when a package cannot be installed", () => {
+    const run = applyServer({
+      stubs: healthyStubs({
+        "dpkg-query": { stdout: "1.21.0-1" },
+        "apt-get": { when: [{ match: "install", exit: 100 }] },
+      }),
+    });
+    expect(run.status).toBe(100);
+    expect(indexOf(run.calls, /^apt-get .*install .*consul=1\.22\.4-1/)).toBeGreaterThan(-1);
+  });
+
+  it("refuses a signing key whose fingerprint is not the configured one, before any package changes", () => {
+    const run = applyServer({
+      stubs: healthyStubs({
+        gpg: {
+          stdout: "pub:u:4096:1:X:1:::::::scSC::::::23::0:\nfpr:::::::::0000000000000000000000000000000000000000:\n",
+        },
+      }),
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/has fingerprint\(s\) 0{40}, not the configured D55C0D1A/);
+    expect(run.calls.filter((call) => call.startsWith("apt-get"))).toEqual([]);
+  });
+
+  it("converges the apt source and key over HTTPS and refreshes the lists when they change", () => {
+    const run = applyServer();
+    expect(run.calls).toContain(
+      "curl -fsSL --proto =https --retry 3 -o " +
+        run.calls
+          .find((call) => call.includes("/gpg"))
+          ?.split(" -o ")[1]
+          ?.split(" ")[0] +
+        " https://apt.releases.hashicorp.com/gpg",
+    );
+    const list = readFileSync(join(run.root, "etc/apt/sources.list.d/hashicorp.list"), "utf8");
+    expect(list).toBe(
+      "deb [signed-by=/usr/share/keyrings/consul-federation-hashicorp.gpg] https://apt.releases.hashicorp.com noble main\n",
+    );
+    expect(indexOf(run.calls, /^apt-get .* update/)).toBeGreaterThan(-1);
+  });
+
+  it("finds the data volume by its ID on a virtio-scsi bus too", () => {
+    const run = applyServer({
+      existing: { [`/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${VOLUME_ID}`]: "", "/opt/consul/raft/raft.db": "" },
+    });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain(`blkid /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${VOLUME_ID}`);
+  });
+
+  it("re-owns the Raft data when the volume belongs to another UID (a VM rebuilt from another image)", () => {
+    const run = applyServer({ stubs: healthyStubs({ id: { stdout: "998\n" } }) });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("chown -R consul:consul /opt/consul");
+  });
+
+  it("makes missing users with pinned IDs", () => {
+    const run = applyServer({ stubs: healthyStubs({ getent: { exit: 2 } }) });
+    expect(run.calls).toEqual(
+      expect.arrayContaining([
+        "groupadd --system --gid 8300 consul",
+        "useradd --system --uid 8300 --gid consul --home-dir /opt/consul --no-create-home --shell /usr/sbin/nologin consul",
+      ]),
+    );
+  });
+
+  it("refuses to turn ACLs off under a running ACL stack unless the operator confirmed it", () => {
+    const installed = JSON.stringify({ acl: { enabled: true } });
+    const staged = stagedFiles("prod2-server-1");
+    const withoutAcls = JSON.stringify({ ...JSON.parse(staged["consul.json"]), acl: undefined });
+    const refused = applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": installed },
+      staged: { "consul.json": withoutAcls },
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/this change turns ACLs off.*rollout\.confirmAclsOff/);
+    expect(refused.calls.filter((call) => /^install -m/.test(call))).toEqual([]);
+    const confirmed = applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": installed },
+      staged: {
+        "consul.json": withoutAcls,
+        "node.env": staged["node.env"].replace("ACLS_OFF_CONFIRMED=no", "ACLS_OFF_CONFIRMED=yes"),
+      },
+    });
+    expect(confirmed.status).toBe(0);
+  });
+
+  it("waits only when a leader exists if it is a new member of a datacenter being bootstrapped", () => {
+    const stubs = healthyStubs();
+    const bootstrapping = applyServer({
+      existing: { [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "" },
+      stubs: { ...stubs, curl: { when: [{ match: "status/leader", stdout: '""' }, ...(stubs.curl.when ?? [])] } },
+    });
+    expect(bootstrapping.status).toBe(0);
+    expect(bootstrapping.stderr).toMatch(/the datacenter is being bootstrapped/);
+    const joining = applyServer({ existing: { [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "" } });
+    expect(joining.status).toBe(0);
+    expect(indexOf(joining.calls, /autopilot\/health/)).toBeGreaterThan(-1);
+  });
+});
+
+describe("node-apply.sh on a mesh gateway", () => {
+  const applyGateway = (stubs = healthyStubs(), staged: Record<string, string> = {}) =>
+    runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged: stagedFiles("prod2-gateway-1", staged),
+      stubs,
+    });
+
+  it("converges both repositories and returns once Envoy is ready", () => {
+    const run = applyGateway();
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^curl .*https:\/\/apt\.envoyproxy\.io\/signing\.key$/)]),
+    );
+    expect(indexOf(run.calls, /^curl .*\/ready/)).toBeGreaterThan(
+      indexOf(run.calls, /^systemctl (re)?start consul-mesh-gateway/),
+    );
+  });
+
+  it("fails when Envoy never becomes ready", () => {
+    const stubs = healthyStubs();
+    const run = applyGateway({ ...stubs, curl: { when: [{ match: "/ready", exit: 7 }, ...(stubs.curl.when ?? [])] } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/Envoy is not ready/);
+  });
+
+  it("stops Envoy when the gateway no longer runs it (a move below the mesh stage)", () => {
+    const staged = stagedFiles("prod2-gateway-1");
+    const env = staged["node.env"]
+      .replace("NODE_UNITS=consul.service,consul-mesh-gateway.service", "NODE_UNITS=consul.service")
+      .replace("ACLS_OFF_CONFIRMED", "STOP_UNITS=consul-mesh-gateway.service\nACLS_OFF_CONFIRMED");
+    const run = applyGateway(healthyStubs(), { "node.env": env });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("systemctl disable --now consul-mesh-gateway.service");
+  });
+});

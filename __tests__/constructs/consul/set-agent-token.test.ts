@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadFederationConfig } from "../../../config/load";
+import { REPO_ROOT, EXAMPLE_CONFIG_PATH } from "../../support/fixtures";
+import { runNodeScript, StubBehaviour } from "../../support/node-harness";
+import { resourcesOf, synthesize } from "../../support/synth";
+import { itWithTool, shellcheck } from "../../support/validators";
+
+/** set-agent-token.sh as the ACL stack runs it on a primary server, with the files the example stages. */
+const SCRIPT = readFileSync(join(REPO_ROOT, "constructs", "consul", "files", "set-agent-token.sh"), "utf8");
+const acl = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).stacks.get("prod1-acl") as string;
+const delivery = Object.values(resourcesOf(acl, "terraform_data"))[0] as {
+  provisioner: { file?: { destination: string; content: string } }[];
+};
+const staged = Object.fromEntries(
+  delivery.provisioner
+    .flatMap((p) => (p.file ? [p.file] : []))
+    .map((file) => [file.destination.split("/").pop() as string, file.content.replace(/\$\{[^}]*\}/g, "secret")])
+    .filter(([name]) => name !== "set-agent-token.sh"),
+);
+
+const run = (curl: StubBehaviour) =>
+  runNodeScript({ script: SCRIPT, scriptName: "set-agent-token.sh", staged, stubs: { curl } });
+
+describe("set-agent-token.sh", () => {
+  it("sets every staged token through the agent API once a leader exists, and removes the staging folder", () => {
+    const result = run({ when: [{ match: "status/leader", stdout: '"10.10.0.10:8300"' }] });
+    expect(result.status).toBe(0);
+    expect(result.stagingRemoved).toBe(true);
+    const puts = result.calls.filter((call) => call.includes("-X PUT"));
+    expect(puts.map((call) => call.split(" ").pop())).toEqual([
+      "https://127.0.0.1:8501/v1/agent/token/agent",
+      "https://127.0.0.1:8501/v1/agent/token/dns",
+    ]);
+    expect(puts.every((call) => call.includes("--cacert /etc/consul.d/tls/ca.pem"))).toBe(true);
+  });
+
+  it("fails when the agent refuses a token, so the deploy stops", () => {
+    const result = run({
+      when: [
+        { match: "status/leader", stdout: '"10.10.0.10:8300"' },
+        { match: "token/dns", exit: 22 },
+      ],
+    });
+    expect(result.status).toBe(22);
+    expect(result.stagingRemoved).toBe(true);
+  });
+
+  itWithTool("shellcheck", "passes shellcheck", () => {
+    expect(shellcheck(SCRIPT)).toEqual([]);
+  });
+});
