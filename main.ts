@@ -1,5 +1,5 @@
-import { configPathFromEnvironment, loadFederationConfig } from "./config/load";
-import { FederationError } from "./domain/errors";
+import { configPathFromEnvironment, loadFederationConfig, locateProblems } from "./config/load";
+import { ConfigError, ConfigFieldError, FederationError } from "./domain/errors";
 import { synthesizeFederation } from "./stacks/synthesize";
 
 /**
@@ -9,11 +9,14 @@ import { synthesizeFederation } from "./stacks/synthesize";
  * keeps its stack trace.
  */
 function main(): void {
+  const path = configPathFromEnvironment();
   try {
-    synthesizeFederation(loadFederationConfig(configPathFromEnvironment()), process.env.CDKTF_OUTDIR ?? "cdktf.out");
+    synthesizeFederation(loadFederationConfig(path), process.env.CDKTF_OUTDIR ?? "cdktf.out");
   } catch (error) {
     if (error instanceof FederationError) {
-      process.stderr.write(`${error.message}\n`);
+      const reported =
+        error instanceof ConfigFieldError ? new ConfigError(path, locateProblems(path, error.problems)) : error;
+      process.stderr.write(`${reported.message}\n`);
       process.exit(1);
     }
     throw error;

@@ -19,10 +19,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }, "");
 }
 
+/** Fields that may hold key material by mistake (a private key pasted for a public one): never echoed. */
+const KEY_MATERIAL_FIELDS = new Set(["ssh.publicKey"]);
+
 function describeIssue(issue: core.$ZodIssue): string {
   if (issue.code === "invalid_type") {
     const received = (issue as { input?: unknown }).input;
     if (received === undefined) return `is missing (expected ${issue.expected})`;
+    if (KEY_MATERIAL_FIELDS.has(formatPath(issue.path)))
+      return `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
     if (!issue.message.startsWith("Invalid input")) return issue.message;
     return `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}, got ${JSON.stringify(received)}`;
   }
@@ -72,23 +77,49 @@ export function validateFederationConfig(
   return result.data;
 }
 
-/**
- * Reads, parses and validates a federation file. Problems carry the line of the offending field, so
- * the error can be fixed without counting list indexes by hand.
- */
-export function loadFederationConfig(path: string): FederationConfig {
+/** What a file cannot be read as YAML text for, as the problem a user reads; undefined when it can. */
+function unreadable(path: string): { problem: string } | { text: string } {
+  const fix = `create it from the bundled federation.yaml, or point ${CONFIG_PATH_VARIABLE} at your file`;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? "file not found"
+        : code === "EISDIR"
+          ? "it is a directory (EISDIR)"
+          : code === "EACCES"
+            ? "permission denied (EACCES)"
+            : `${code ?? "unreadable"}`;
+    return { problem: `(file): cannot read ${path}: ${reason} (${fix})` };
+  }
+  if (bytes.includes(0)) return { problem: `(file): ${path} is not a text file (a YAML file is UTF-8 text)` };
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
-    throw new ConfigError(path, [
-      `(file): cannot read ${path}: ${reason} (create it from the bundled federation.yaml, or point ${CONFIG_PATH_VARIABLE} at your file)`,
-    ]);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { problem: `(file): ${path} is not UTF-8 text (save it as UTF-8)` };
   }
+  return { text };
+}
+
+/** YAML aliases may repeat a node at most this often: more is a resource-exhaustion attack, not a configuration. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Reads, parses and validates a federation file. Every problem a file can have (unreadable, binary, empty,
+ * broken YAML, aliases expanding without bound, duplicate keys, schema and cross-field problems, rules
+ * files) is a ConfigError; problems carry the line of the offending field, so the error can be fixed without
+ * counting list indexes by hand.
+ */
+export function loadFederationConfig(path: string): FederationConfig {
+  const read = unreadable(path);
+  if ("problem" in read) throw new ConfigError(path, [read.problem]);
 
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const document = parseDocument(read.text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
       path,
@@ -98,18 +129,46 @@ export function loadFederationConfig(path: string): FederationConfig {
       }),
     );
   }
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new ConfigError(path, [
+      `(yaml): ${error instanceof Error ? error.message : String(error)} (use at most ${MAX_ALIAS_COUNT} alias expansions)`,
+    ]);
+  }
+  if (value === null || value === undefined) {
+    throw new ConfigError(path, [`(file): ${path} is empty (start from the bundled federation.yaml)`]);
+  }
 
   try {
-    return validateFederationConfig(document.toJS(), path, dirname(resolve(path)));
+    return validateFederationConfig(value, path, dirname(resolve(path)));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const located = error.problems.map((problem) => {
-      const fieldPath = problem.slice(0, problem.indexOf(": "));
-      const line = lineOf(document, fieldPath, lineCounter);
-      return line ? `${problem} [${path}:${line}]` : problem;
-    });
-    throw new ConfigError(path, located);
+    throw new ConfigError(path, locateProblems(path, error.problems, { document, lineCounter }));
   }
+}
+
+/**
+ * Adds `[file:line]` to every `path.to.field: problem` whose field the file holds: for problems found after
+ * loading (a construct's validation mapped back to its configuration field).
+ */
+export function locateProblems(
+  path: string,
+  problems: readonly string[],
+  parsed?: { document: ReturnType<typeof parseDocument>; lineCounter: LineCounter },
+): string[] {
+  let source = parsed;
+  if (!source) {
+    const read = unreadable(path);
+    const lineCounter = new LineCounter();
+    source = "text" in read ? { document: parseDocument(read.text, { lineCounter }), lineCounter } : undefined;
+  }
+  return problems.map((problem) => {
+    const fieldPath = problem.slice(0, problem.indexOf(": "));
+    const line = source ? lineOf(source.document, fieldPath, source.lineCounter) : undefined;
+    return line ? `${problem} [${path}:${line}]` : problem;
+  });
 }
 
 /** The line of the deepest existing node along a formatted path. */

@@ -13,14 +13,18 @@ export function minorOf(version: string): string {
   return version.split(".").slice(0, 2).join(".");
 }
 
-/** Returns undefined when the pair is supported, otherwise a problem with the supported choices. */
-export function envoyCompatibilityProblem(consulVersion: string, envoyVersion: string): string | undefined {
+/** A problem of the Consul release itself (one this project does not know), or undefined. */
+export function consulReleaseProblem(consulVersion: string): string | undefined {
   const consulMinor = minorOf(consulVersion);
-  const supported = SUPPORTED_ENVOY_BY_CONSUL_MINOR[consulMinor];
-  if (!supported) {
-    const known = Object.keys(SUPPORTED_ENVOY_BY_CONSUL_MINOR).join(", ");
-    return `Consul ${consulMinor} is not a supported release (use one of ${known})`;
-  }
+  if (SUPPORTED_ENVOY_BY_CONSUL_MINOR[consulMinor]) return undefined;
+  const known = Object.keys(SUPPORTED_ENVOY_BY_CONSUL_MINOR).join(", ");
+  return `Consul ${consulMinor} is not a supported release (use one of ${known})`;
+}
+
+/** Returns undefined when the pair is supported (or the Consul release is unknown), otherwise the problem. */
+export function envoyCompatibilityProblem(consulVersion: string, envoyVersion: string): string | undefined {
+  const supported = SUPPORTED_ENVOY_BY_CONSUL_MINOR[minorOf(consulVersion)];
+  if (!supported) return undefined;
   if (!supported.includes(minorOf(envoyVersion))) {
     return `Envoy ${envoyVersion} is not supported by Consul ${consulVersion} (use Envoy ${supported.map((v) => `${v}.x`).join(", ")})`;
   }

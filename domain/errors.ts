@@ -35,6 +35,18 @@ export class ConstructPropsError extends FederationError {
   }
 }
 
+/**
+ * Problems of configuration fields found while the federation is built (a construct refusing a value the
+ * schema let through), each `path.to.field: what is wrong (what would be right)`. The app reports them as a
+ * ConfigError of the configuration file, with the fields' lines.
+ */
+export class ConfigFieldError extends FederationError {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigFieldError";
+  }
+}
+
 /** Synthesis stopped by an error finding of the federation checks. */
 export class FederationCheckError extends FederationError {
   constructor(readonly findings: string) {

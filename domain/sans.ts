@@ -27,7 +27,7 @@ export function clientCommonName(identity: Pick<AgentIdentity, "datacenter" | "d
 const LOOPBACK = { name: "localhost", address: "127.0.0.1" } as const;
 
 /** The name by which servers of other datacenters dial this server through the mesh gateways. */
-function serverNodeDnsName({ nodeName, datacenter, domain }: AgentIdentity): string {
+export function serverNodeDnsName({ nodeName, datacenter, domain }: AgentIdentity): string {
   return `${nodeName}.server.${datacenter}.${domain}`;
 }
 

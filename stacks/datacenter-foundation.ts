@@ -7,6 +7,8 @@ import { DatacenterNetwork } from "../constructs/network/datacenter-network";
 import { NodeSecurityGroups } from "../constructs/security/security-groups";
 import { ADDRESS_PLAN } from "../domain/layout";
 import { portMatrix, portOf } from "../domain/ports";
+import { terraformLiteral } from "../constructs/terraform-literal";
+import { fromConfig } from "./config-fields";
 import type { PlannedDatacenter } from "./federation-plan";
 
 /** The federation's port matrix, with Envoy's metrics on the port `proxy-defaults` binds them to. */
@@ -27,30 +29,49 @@ export class DatacenterFoundation extends Construct {
   constructor(scope: Construct, id: string, props: { federation: FederationConfig; datacenter: PlannedDatacenter }) {
     super(scope, id);
     const { federation } = props;
-    const { name, config } = props.datacenter;
+    const { name, config, index } = props.datacenter;
     const openstack = config.openstack;
+    const field = `datacenters[${index}].openstack`;
     this.keyPairName = new ComputeKeypairV2(this, "operator-key", {
       name: `${name}-consul-operator`,
-      publicKey: federation.ssh.publicKey,
+      publicKey: terraformLiteral(federation.ssh.publicKey),
     }).name;
-    const network = new DatacenterNetwork(this, "network", {
-      namePrefix: name,
-      cidr: openstack.network.cidr,
-      externalNetworkName: openstack.externalNetwork,
-      existing: openstack.network.existing && {
-        networkName: openstack.network.existing.network,
-        subnetName: openstack.network.existing.subnet,
+    const existing = openstack.network.existing;
+    const network = fromConfig(
+      {
+        cidr: `${field}.network.cidr`,
+        externalNetworkName: `${field}.externalNetwork`,
+        existing: `${field}.network.existing`,
       },
-      dhcpPoolStartOffset: ADDRESS_PLAN.dhcpPoolStartOffset,
-    });
-    const securityGroups = new NodeSecurityGroups(this, "security-groups", {
-      namePrefix: name,
-      datacenterCidr: openstack.network.cidr,
-      adminCidrs: federation.access.adminCidrs,
-      monitoringCidrs: federation.access.monitoringCidrs,
-      wanCidrs: federation.access.wanCidrs,
-      matrix: federationPortMatrix(federation),
-    });
+      () =>
+        new DatacenterNetwork(this, "network", {
+          namePrefix: name,
+          cidr: openstack.network.cidr,
+          externalNetworkName: terraformLiteral(openstack.externalNetwork),
+          existing: existing && {
+            networkName: terraformLiteral(existing.network),
+            subnetName: terraformLiteral(existing.subnet),
+          },
+          dhcpPoolStartOffset: ADDRESS_PLAN.dhcpPoolStartOffset,
+        }),
+    );
+    const securityGroups = fromConfig(
+      {
+        adminCidrs: "access.adminCidrs",
+        monitoringCidrs: "access.monitoringCidrs",
+        wanCidrs: "access.wanCidrs",
+        datacenterCidrs: `${field}.network.cidr`,
+      },
+      () =>
+        new NodeSecurityGroups(this, "security-groups", {
+          namePrefix: name,
+          datacenterCidr: openstack.network.cidr,
+          adminCidrs: federation.access.adminCidrs,
+          monitoringCidrs: federation.access.monitoringCidrs,
+          wanCidrs: federation.access.wanCidrs,
+          matrix: federationPortMatrix(federation),
+        }),
+    );
     // A hypervisor failure must not take more than one server, or the datacenter loses quorum.
     this.serverGroupId = new ComputeServergroupV2(this, "server-group", {
       name: `${name}-consul-servers`,

@@ -10,6 +10,9 @@ import type { DatacenterFoundation } from "./datacenter-foundation";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
 import { aclSettings, agentSettings, nodePackages } from "./node-settings";
 import { routeTokens, TokenSecrets } from "./token-routing";
+import { terraformLiteral } from "../constructs/terraform-literal";
+
+const optionalLiteral = (text: string | undefined) => (text === undefined ? undefined : terraformLiteral(text));
 
 /** What the nodes of one datacenter are built from. */
 export interface NodeGroupContext {
@@ -56,14 +59,14 @@ function nodeProps(
     applyAfter,
     vm: {
       imageId: ctx.image.imageId,
-      flavorName,
+      flavorName: terraformLiteral(flavorName),
       keyPairName: foundation.keyPairName,
       networkId: foundation.networkId,
       subnetId: foundation.subnetId,
       fixedIp: node.privateIp,
       securityGroupIds: [securityGroupId],
-      floatingIpPool: openstack.floatingIpPool ?? openstack.externalNetwork,
-      availabilityZone: openstack.availabilityZone,
+      floatingIpPool: terraformLiteral(openstack.floatingIpPool ?? openstack.externalNetwork),
+      availabilityZone: optionalLiteral(openstack.availabilityZone),
       // Across stacks, the stack dependency orders the network first.
       networkReady: TerraformStack.of(scope) === TerraformStack.of(foundation) ? foundation.networkReady : undefined,
       // One node at a time for rebuilds and resizes too: each VM waits for the previous node to be healthy.
@@ -100,7 +103,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         acl: aclSettings(plan.config, plan.stage, tokens.agentConfig, secondary),
         dataVolume: {
           sizeGb: datacenter.config.servers.volumeSize,
-          volumeType: datacenter.config.openstack.volumeType,
+          volumeType: optionalLiteral(datacenter.config.openstack.volumeType),
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
         healthCheckToken: tokens.applyScript,

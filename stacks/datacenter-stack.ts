@@ -1,6 +1,7 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { PinnedImage } from "../constructs/compute/pinned-image";
+import { terraformLiteral } from "../constructs/terraform-literal";
 import { FederationSecrets } from "../constructs/consul/federation-secrets";
 import type { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
 import type { ConsulServerNode } from "../constructs/consul/server-node";
@@ -75,7 +76,7 @@ export class DatacenterStack extends TerraformStack {
     }
     const pki = props.pki ?? this.pki;
     const ca = this.secrets.ca;
-    const image = new PinnedImage(this, "os-image", { imageName: datacenter.config.openstack.image });
+    const image = new PinnedImage(this, "os-image", { imageName: terraformLiteral(datacenter.config.openstack.image) });
     this.foundation = new DatacenterFoundation(this, "foundation", { federation: plan.config, datacenter });
     const ctx = {
       plan,

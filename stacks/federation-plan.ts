@@ -6,6 +6,8 @@ import { StageSettings, stageSettings } from "../domain/stages";
 /** A datacenter's layout together with the configuration entry it comes from. */
 export interface PlannedDatacenter extends DatacenterPlan {
   readonly config: DatacenterConfig;
+  /** Its position in the configuration's `datacenters` (for field paths in messages). */
+  readonly index: number;
 }
 
 /** The federation as the stacks build it: every datacenter's nodes and roles, resolved once. */
@@ -21,7 +23,7 @@ export interface FederationPlan {
 export function planFederation(config: FederationConfig): FederationPlan {
   const primaryConfig = config.datacenters.find((datacenter) => datacenter.primary);
   if (!primaryConfig) throw new Error("the validated configuration has no primary datacenter");
-  const datacenters = config.datacenters.map((datacenter): PlannedDatacenter => {
+  const datacenters = config.datacenters.map((datacenter, index): PlannedDatacenter => {
     const cidr = parseIpv4Cidr(datacenter.openstack.network.cidr);
     if (!cidr.ok) throw new Error(`datacenter ${datacenter.name}: ${cidr.problem}`);
     const layout = planDatacenter({
@@ -31,7 +33,7 @@ export function planFederation(config: FederationConfig): FederationPlan {
       servers: datacenter.servers.count,
       gateways: datacenter.gateways.count,
     });
-    return { ...layout, config: datacenter };
+    return { ...layout, config: datacenter, index };
   });
   return {
     config,

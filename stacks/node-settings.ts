@@ -17,7 +17,7 @@ export function agentSettings(federation: FederationConfig): AgentSettings {
     altDomain,
     recursors: dns.recursors,
     enableTruncate: dns.enableTruncate,
-    udpAnswerLimit: dns.udpAnswerLimit,
+    aRecordLimit: dns.aRecordLimit,
   };
 }
 

@@ -4,6 +4,7 @@ import { DataOpenstackComputeInstanceV2 } from "../.gen/providers/openstack/data
 import { Construct } from "constructs";
 import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
 import { FederationAcls } from "../constructs/consul/federation-acls";
+import { terraformLiteral } from "../constructs/terraform-literal";
 import type { AclRules } from "../domain/acl-rules";
 import { CONSUL_PORTS } from "../domain/ports";
 import type { DatacenterStack } from "./datacenter-stack";
@@ -64,12 +65,12 @@ export class PrimaryAclStack extends TerraformStack {
       proxyDefaults: plan.stage.mesh ? federation.consul.proxyDefaults : undefined,
       policies: federation.acl.policies.map((policy) => ({
         name: policy.name,
-        description: policy.description,
+        description: policy.description === undefined ? undefined : terraformLiteral(policy.description),
         // Rules files were read and checked when the configuration was loaded.
         rules: policy.rules as AclRules,
         datacenters: policy.datacenters,
       })),
-      tokens: federation.acl.tokens,
+      tokens: federation.acl.tokens.map((token) => ({ ...token, description: terraformLiteral(token.description) })),
     });
     this.tokens = { acls };
     const secrets: TokenSecrets = { initialManagement: primary.secrets.initialManagementToken, acls };

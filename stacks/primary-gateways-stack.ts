@@ -1,5 +1,6 @@
 import { TerraformStack } from "cdktf";
 import { PinnedImage } from "../constructs/compute/pinned-image";
+import { terraformLiteral } from "../constructs/terraform-literal";
 import { Construct } from "constructs";
 import type { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
 import { addressOutputs, DatacenterStack } from "./datacenter-stack";
@@ -28,7 +29,9 @@ export class PrimaryGatewaysStack extends TerraformStack {
         datacenter: primary.datacenter,
         foundation: primary.foundation,
         secrets: primary.secrets,
-        image: new PinnedImage(this, "os-image", { imageName: primary.datacenter.config.openstack.image }),
+        image: new PinnedImage(this, "os-image", {
+          imageName: terraformLiteral(primary.datacenter.config.openstack.image),
+        }),
         tokens: props.tokens,
         certificates: (node) => ({ issued: (primary.pki as FederationPki).certificateOf(node) }),
       },

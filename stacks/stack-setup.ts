@@ -3,6 +3,7 @@ import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { OpenstackProvider } from "../.gen/providers/openstack/provider";
 import type { DatacenterConfig, FederationConfig } from "../config/schema";
+import { terraformLiteral } from "../constructs/terraform-literal";
 
 /**
  * Terraform state lives next to the project, outside the synth output (which every synth rewrites).
@@ -55,9 +56,10 @@ export function configureStack(
 ): void {
   configureBackend(stack, federation);
   stack.addOverride("terraform.required_version", requiredTerraformVersion(federation));
+  const cloud = datacenter.openstack.cloud ?? federation.openstack.cloud;
   new OpenstackProvider(stack, "openstack", {
-    cloud: datacenter.openstack.cloud ?? federation.openstack.cloud,
-    region: datacenter.openstack.region,
+    cloud: cloud === undefined ? undefined : terraformLiteral(cloud),
+    region: terraformLiteral(datacenter.openstack.region),
   });
   new TlsProvider(stack, "tls");
   new RandomProvider(stack, "random");

@@ -1,18 +1,47 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { App } from "cdktf";
+import type { IConstruct } from "constructs";
 import type { FederationConfig } from "../config/schema";
 import { FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
 import { writeReviewableFiles } from "./reviewable-output";
 import { renderTopologyDocument } from "./topology";
 
-const ERROR_ANNOTATIONS = "Encountered Annotations with level ERROR";
+/** The metadata type of an error Annotation (cdktf's Annotations.addError). */
+const ERROR_ANNOTATION = "@cdktf/error";
+
+/** Every error Annotation of the tree, `[path] message`, in tree order. */
+function errorAnnotations(root: IConstruct): string[] {
+  return root.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === ERROR_ANNOTATION)
+        .map((entry) => `[${construct.node.path}] ${String(entry.data)}`),
+    );
+}
+
+/**
+ * The cdktf CLI notes the stack folders of the previous output before it runs the app and removes, after
+ * it, those the new output has not: folders it expects to find. When the app runs under the CLI (which
+ * passes its context), an emptied folder stands in for each stack that is gone, for the CLI to remove.
+ */
+function keepForCli(previous: string, next: string): void {
+  if (process.env.CDKTF_CONTEXT_JSON === undefined) return;
+  const stacks = join(previous, "stacks");
+  if (!existsSync(stacks)) return;
+  for (const stack of readdirSync(stacks)) {
+    mkdirSync(join(next, "stacks", stack), { recursive: true });
+  }
+}
 
 /**
  * Synthesizes the federation into `outdir`. Everything is assembled in a sibling folder that replaces
  * `outdir` only when synthesis, checks included, succeeded: a failed synth never leaves half-written
- * output, and a previous good output stays as it was.
+ * output, and a previous good output stays as it was, whether the app runs alone, under `npx cdktf synth` or
+ * under `npm run synth`. The federation checks are judged here from the tree's error Annotations: cdktf
+ * would go on despite them under the CLI (which sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS).
  */
 export function synthesizeFederation(
   federation: FederationConfig,
@@ -26,19 +55,24 @@ export function synthesizeFederation(
   try {
     // cdktf's own validations spawn `terraform version` once per terraform_data resource (most of the
     // synth time of a large federation); every stack declares required_version instead, which Terraform
-    // enforces where it actually runs.
-    const app = new App({ outdir: staging, skipValidation: true });
+    // enforces where it actually runs. Stack traces in metadata would put absolute paths into manifest.json.
+    const app = new App({ outdir: staging, skipValidation: true, stackTraces: false });
     customize(buildFederation(app, federation));
-    app.synth();
+    try {
+      app.synth();
+    } catch (error) {
+      // Without the CLI's CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, cdktf itself stops at an error finding.
+      if (errorAnnotations(app).length === 0) throw error;
+    }
+    const errors = errorAnnotations(app);
+    if (errors.length > 0) throw new FederationCheckError(errors.join("\n"));
     writeReviewableFiles(app, staging);
     writeFileSync(join(staging, "federation.md"), renderTopologyDocument(federation));
+    keepForCli(target, staging);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    const message = error instanceof Error ? error.message : String(error);
-    const at = message.indexOf(ERROR_ANNOTATIONS);
-    if (at >= 0) throw new FederationCheckError(message.slice(at + ERROR_ANNOTATIONS.length).replace(/^[:\s]+/, ""));
     throw error;
   }
 }

@@ -160,7 +160,7 @@ describe("DNS and production settings on every node", () => {
     for (const node of nodes) {
       const agent = JSON.parse(files.get(`${node}/consul.json`) as string);
       expect(agent.recursors).toEqual(["192.0.2.53", "192.0.2.54"]);
-      expect(agent.dns_config).toEqual({ enable_truncate: true, udp_answer_limit: 3 });
+      expect(agent.dns_config).toEqual({ enable_truncate: true, a_record_limit: 3 });
       expect(agent.telemetry).toEqual({ prometheus_retention_time: "60s", disable_hostname: true });
       expect(agent.acl).toMatchObject({ down_policy: "extend-cache", enable_token_persistence: true });
       expect(agent.retry_join.every((address: string) => /^10\.\d+\.0\.\d+$/.test(address))).toBe(true);

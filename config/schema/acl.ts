@@ -6,6 +6,7 @@ import {
   SCALAR_RULE_KINDS,
   UNSAFE_RULE_NAME,
 } from "../../domain/acl-rules";
+import { DNS_LABEL } from "../../domain/names";
 import { strictObject } from "./primitives";
 
 /** `acl`: the operator's own policies and tokens, created in the primary next to the federation's. */
@@ -46,11 +47,18 @@ const aclTokenSchema = strictObject({
     .describe(
       `Policy names: your own or ${[BUILT_IN_POLICIES.meshGateway, BUILT_IN_POLICIES.replication, BUILT_IN_POLICIES.dns].join(", ")}.`,
     ),
-  nodeIdentities: z.array(strictObject({ nodeName: z.string().min(1), datacenter: z.string() })).default([]),
+  nodeIdentities: z
+    .array(
+      strictObject({
+        nodeName: z.string().regex(DNS_LABEL, { error: "must be a Consul node name such as nomad-server-1" }),
+        datacenter: z.string(),
+      }),
+    )
+    .default([]),
   serviceIdentities: z
     .array(
       strictObject({
-        serviceName: z.string().regex(/^[a-z0-9-]+$/, { error: "must be a service name such as nomad" }),
+        serviceName: z.string().regex(DNS_LABEL, { error: "must be a service name such as nomad" }),
         datacenters: z.array(z.string()).optional(),
       }),
     )

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { DNS_LABEL, DNS_NAME } from "../../domain/names";
+import { ADMIN_AND_SERVER_PORTS, ENVOY_ADMIN_ADDRESS, MESH_GATEWAY_PORT, portOf } from "../../domain/ports";
 import { ENVOY_VERSION, IPV4, strictObject, version } from "./primitives";
+
+const IPV4_PORT = new RegExp(`^${IPV4.source.slice(1, -1)}:\\d{1,5}$`);
+/** Ports a node already listens on: the metrics listener cannot take one of them. */
+const RESERVED_PORTS = [...ADMIN_AND_SERVER_PORTS, MESH_GATEWAY_PORT, portOf(ENVOY_ADMIN_ADDRESS)];
 
 /** `consul` and `envoy`: what runs on the nodes and how the agents behave. */
 
@@ -16,17 +21,29 @@ export const consulSchema = strictObject({
     .regex(DNS_NAME, { error: "must be a DNS name such as consul.example.org" })
     .optional()
     .describe("Alternative DNS domain Consul also answers for (alt_domain); forwarded on every node too."),
-  dns: strictObject({
-    recursors: z
-      .array(z.string().regex(IPV4, { error: "must be an IPv4 address such as 192.0.2.53" }))
-      .default([])
-      .describe("Upstream resolvers for names outside the Consul domain (recursors)."),
-    enableTruncate: z
-      .boolean()
-      .default(true)
-      .describe("dns_config.enable_truncate: set the truncated bit on large answers."),
-    udpAnswerLimit: z.number().int().min(1).max(64).default(3).describe("dns_config.udp_answer_limit."),
-  })
+  dns: strictObject(
+    {
+      recursors: z
+        .array(z.string().regex(IPV4, { error: "must be an IPv4 address such as 192.0.2.53" }))
+        .default([])
+        .describe("Upstream resolvers for names outside the Consul domain (recursors)."),
+      enableTruncate: z
+        .boolean()
+        .default(true)
+        .describe("dns_config.enable_truncate: set the truncated bit on large answers."),
+      aRecordLimit: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(3)
+        .describe("dns_config.a_record_limit: the most A/AAAA records in an answer."),
+    },
+    {
+      udpAnswerLimit:
+        "Consul deprecated dns_config.udp_answer_limit in 1.0.7 for a_record_limit, now consul.dns.aRecordLimit",
+    },
+  )
     .prefault({})
     .describe("Consul DNS settings; every node forwards the Consul domain to its local agent."),
   agent: strictObject({
@@ -71,7 +88,13 @@ export const consulSchema = strictObject({
       .describe("Default protocol of services (proxy-defaults config.protocol)."),
     envoyPrometheusBindAddr: z
       .string()
-      .regex(/^\d+\.\d+\.\d+\.\d+:\d{1,5}$/, { error: "must be <ip>:<port> such as 0.0.0.0:9102" })
+      .regex(IPV4_PORT, { error: "must be <ip>:<port> such as 0.0.0.0:9102" })
+      .superRefine((value, ctx) => {
+        const port = portOf(value);
+        if (port < 1 || port > 65535) ctx.addIssue({ code: "custom", message: `port ${port} is not 1 to 65535` });
+        else if (RESERVED_PORTS.includes(port))
+          ctx.addIssue({ code: "custom", message: `port ${port} is taken by Consul, Envoy or SSH (use 9102)` });
+      })
       .default("0.0.0.0:9102")
       .describe("Where Envoy serves Prometheus metrics (proxy-defaults config.envoy_prometheus_bind_addr)."),
   })

@@ -1,8 +1,10 @@
 import type { core } from "zod";
 import { BUILT_IN_POLICIES } from "../../domain/acl-rules";
-import { envoyCompatibilityProblem } from "../../domain/compatibility";
+import { consulReleaseProblem, envoyCompatibilityProblem } from "../../domain/compatibility";
 import { cidrsOverlap, Ipv4Cidr, parseIpv4Cidr } from "../../domain/ipv4";
 import { ADDRESS_PLAN } from "../../domain/layout";
+import { DNS_LABEL, gatewayNodeName, serverNodeName, stackNames } from "../../domain/names";
+import { serverNodeDnsName } from "../../domain/sans";
 import { asRecord, ENVOY_VERSION, SEMVER } from "./primitives";
 
 /**
@@ -23,6 +25,8 @@ export function crossFieldChecks(raw: unknown, ctx: Ctx): void {
   const config = asRecord(raw);
   checkPrimary(config, ctx);
   checkDatacenterNames(config, ctx);
+  checkDerivedNames(config, ctx);
+  checkDomains(config, ctx);
   checkNetworks(config, ctx);
   checkAclReferences(config, ctx);
   checkState(config, ctx);
@@ -60,6 +64,72 @@ function checkDatacenterNames(config: Document, ctx: Ctx): void {
       );
     }
   });
+}
+
+/**
+ * Every name derived from a datacenter's name stays valid: its stacks collide with none of the primary's,
+ * its node names are DNS labels, and the names servers are dialed by fit DNS.
+ */
+function checkDerivedNames(config: Document, ctx: Ctx): void {
+  const datacenters = datacentersOf(config);
+  const primary = datacenters.find((dc) => dc.primary === true)?.name;
+  const consul = asRecord(config.consul);
+  const domain = typeof consul.domain === "string" ? consul.domain : "consul";
+  datacenters.forEach((dc, index) => {
+    if (typeof dc.name !== "string" || !DNS_LABEL.test(dc.name)) return;
+    const path = ["datacenters", index, "name"];
+    if (typeof primary === "string" && dc.name !== primary) {
+      const names = stackNames(primary);
+      for (const [taken, what] of [
+        [names.primaryAcl, "ACL"],
+        [names.primaryGateways, "gateways"],
+      ]) {
+        if (dc.name === taken) {
+          problem(
+            ctx,
+            path,
+            `"${dc.name}" is the name of the primary's ${what} stack (choose another datacenter name)`,
+          );
+        }
+      }
+    }
+    const count = (kind: "servers" | "gateways") => {
+      const value = asRecord(dc[kind]).count;
+      return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : 1;
+    };
+    // The longest node name first: its bound is the one the datacenter's name must keep.
+    const nodes = [serverNodeName(dc.name, count("servers") - 1), gatewayNodeName(dc.name, count("gateways") - 1)].sort(
+      (x, y) => y.length - x.length,
+    );
+    for (const node of nodes) {
+      if (!DNS_LABEL.test(node)) {
+        problem(
+          ctx,
+          path,
+          `is too long: its node ${node} would have ${node.length} characters, more than a DNS name part may (63; use a datacenter name of at most ${63 - (node.length - dc.name.length)})`,
+        );
+        return;
+      }
+      const dialed = serverNodeDnsName({ nodeName: node, datacenter: dc.name, domain });
+      if (dialed.length > 253) {
+        problem(
+          ctx,
+          path,
+          `is too long: servers would be dialed as ${dialed}, more than the 253 characters of a DNS name`,
+        );
+        return;
+      }
+    }
+  });
+}
+
+/** `alt_domain` is another domain than `domain`, not the same one again. */
+function checkDomains(config: Document, ctx: Ctx): void {
+  const consul = asRecord(config.consul);
+  const domain = typeof consul.domain === "string" ? consul.domain : "consul";
+  if (typeof consul.altDomain === "string" && consul.altDomain === domain) {
+    problem(ctx, ["consul", "altDomain"], `is the same as consul.domain (give another domain, or leave altDomain out)`);
+  }
 }
 
 /** Each datacenter's network fits the address plan and overlaps no other. */
@@ -163,6 +233,10 @@ function checkState(config: Document, ctx: Ctx): void {
 function checkVersions(config: Document, ctx: Ctx): void {
   const consulVersion = asRecord(config.consul).version;
   const envoyVersion = asRecord(config.envoy).version;
+  if (typeof consulVersion === "string" && SEMVER.test(consulVersion)) {
+    const release = consulReleaseProblem(consulVersion);
+    if (release) problem(ctx, ["consul", "version"], release);
+  }
   if (
     typeof consulVersion === "string" &&
     SEMVER.test(consulVersion) &&

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { strictObject } from "./primitives";
+import { httpsUrl, strictObject } from "./primitives";
 
 /** `packages`: the apt repositories Consul and Envoy come from. */
 
@@ -8,14 +8,13 @@ const FINGERPRINT = /^[0-9A-F]{40}$/;
 const repositorySchema = (name: string, url: string, keyUrl: string, fingerprint: string, suite?: string) =>
   strictObject(
     {
-      url: z.url({ error: "must be an https:// URL" }).default(url).describe(`Base URL of ${name}'s apt repository.`),
+      url: httpsUrl("must be an https:// URL").default(url).describe(`Base URL of ${name}'s apt repository.`),
       suite: z
         .string()
         .regex(/^[a-z0-9$][A-Za-z0-9_$-]*$/, { error: "must be an apt suite such as jammy (or $RELEASE)" })
         .default(suite ?? "$RELEASE")
         .describe("apt suite; $RELEASE is the image's codename."),
-      keyUrl: z
-        .url({ protocol: /^https$/, error: "must be an https:// URL" })
+      keyUrl: httpsUrl("must be an https:// URL")
         .default(keyUrl)
         .describe(`Where every node downloads ${name}'s signing key from, on every apply (HTTPS).`),
       keyFingerprint: z

@@ -37,6 +37,18 @@ export const cidr = z.string().superRefine((value, ctx) => {
   if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
 });
 
+/**
+ * Text that goes where Terraform takes no template (backend settings) or where no real value needs one
+ * (URLs): `${` and `%{` are refused rather than escaped.
+ */
+export const withoutTemplates = <T extends z.ZodType<string>>(schema: T) =>
+  schema.refine((value) => !/[$%]\{/.test(value), {
+    error: "cannot hold ${ or %{ (Terraform would read them as a template)",
+  });
+
+/** An `https://` URL that holds no template sequence. */
+export const httpsUrl = (error: string) => withoutTemplates(z.url({ protocol: /^https$/, error }));
+
 export const nonEmpty = (what: string) => z.string().min(1, { error: `must not be empty (give the ${what})` });
 
 export const version = (what: string, example: string) =>

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ROLLOUT_STAGES } from "../../domain/stages";
-import { strictObject } from "./primitives";
+import { httpsUrl, strictObject, withoutTemplates } from "./primitives";
 
 /** `state` and `rollout`: where Terraform keeps state, and how far the rollout goes. */
 
@@ -13,11 +13,12 @@ export const stateSchema = strictObject({
     bucket: z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a bucket name such as consul-federation-state" }),
-    endpoint: z
-      .url({ error: "must be the https:// URL of the S3 API (e.g. the cloud's object storage)" })
+    endpoint: httpsUrl("must be the https:// URL of the S3 API (e.g. the cloud's object storage)")
       .optional()
       .describe("S3 API endpoint; leave out for AWS S3."),
-    region: z.string().min(1).default("us-east-1").describe("S3 region name (any name for most S3-compatible stores)."),
+    region: withoutTemplates(z.string().min(1))
+      .default("us-east-1")
+      .describe("S3 region name (any name for most S3-compatible stores)."),
     keyPrefix: z
       .string()
       .regex(/^[A-Za-z0-9._/-]+$/, { error: "must be a path prefix such as consul-federation" })

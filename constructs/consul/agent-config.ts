@@ -75,7 +75,7 @@ export interface ConsulAgentConfig {
   readonly ui_config: { readonly enabled: boolean };
   readonly alt_domain?: string;
   readonly recursors?: readonly string[];
-  readonly dns_config: { readonly enable_truncate: boolean; readonly udp_answer_limit: number };
+  readonly dns_config: { readonly enable_truncate: boolean; readonly a_record_limit: number };
   readonly performance?: { readonly raft_multiplier: number };
   readonly telemetry?: { readonly prometheus_retention_time: string; readonly disable_hostname: boolean };
   readonly connect?: { readonly enabled: boolean; readonly enable_mesh_gateway_wan_federation?: boolean };
@@ -94,7 +94,7 @@ export interface AgentSettings {
   readonly altDomain?: string;
   readonly recursors: readonly string[];
   readonly enableTruncate: boolean;
-  readonly udpAnswerLimit: number;
+  readonly aRecordLimit: number;
 }
 
 export interface CommonAgentInput {
@@ -134,7 +134,7 @@ function commonSettings(input: CommonAgentInput) {
     ports: { http: -1, https: CONSUL_PORTS.https, grpc: -1, grpc_tls: CONSUL_PORTS.grpcTls, dns: CONSUL_PORTS.dns },
     ...(settings.altDomain ? { alt_domain: settings.altDomain } : {}),
     ...(settings.recursors.length > 0 ? { recursors: [...settings.recursors] } : {}),
-    dns_config: { enable_truncate: settings.enableTruncate, udp_answer_limit: settings.udpAnswerLimit },
+    dns_config: { enable_truncate: settings.enableTruncate, a_record_limit: settings.aRecordLimit },
     telemetry: {
       prometheus_retention_time: settings.prometheusRetentionTime,
       disable_hostname: settings.disableHostname,
