@@ -58,7 +58,7 @@ export const LAYER_RULES = [
 ];
 
 export default tseslint.config(
-  { ignores: [".gen/", "cdktf.out/", "node_modules/", "coverage/"] },
+  { ignores: [".gen/", ".build/", "cdktf.out/", "node_modules/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

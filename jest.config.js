@@ -7,4 +7,7 @@ module.exports = {
   // against ts-jest in the README.
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  // Both cores: jest's default leaves one idle on a 2-core machine, and most files wait on child processes.
+  maxWorkers: 2,
 };

@@ -6,6 +6,7 @@ import type { FederationConfig } from "../config/schema";
 import { FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
 import { writeReviewableFiles } from "./reviewable-output";
+import { stopRecordingTokenStackTraces } from "./token-stack-traces";
 import { renderTopologyDocument } from "./topology";
 
 /** The metadata type of an error Annotation (cdktf's Annotations.addError). */
@@ -48,6 +49,7 @@ export function synthesizeFederation(
   outdir: string,
   customize: (built: Federation) => void = () => undefined,
 ): void {
+  stopRecordingTokenStackTraces();
   const target = resolve(outdir);
   const staging = join(dirname(target), `.${process.pid}.synth-staging`);
   rmSync(staging, { recursive: true, force: true });

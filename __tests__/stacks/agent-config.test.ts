@@ -1,15 +1,13 @@
+import { exampleFiles } from "./../support/example";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFederationConfig } from "../../config/load";
 import { configKeyPaths } from "../../constructs/consul/agent-config";
-import { collectReviewableFiles } from "../../stacks/reviewable-output";
-import { EXAMPLE_CONFIG_PATH, REPO_ROOT } from "../support/fixtures";
-import { synthesize } from "../support/synth";
+import { REPO_ROOT } from "../support/fixtures";
 
 const CONSUL_KEYS = new Set<string>(
   JSON.parse(readFileSync(join(REPO_ROOT, "__tests__", "fixtures", "consul-agent-config-keys.json"), "utf8")).keys,
 );
-const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).app);
+const files = exampleFiles();
 const agentConfigs = [...files].filter(([path]) => path.endsWith("/consul.json"));
 
 describe("agent configuration of every node of the example", () => {

@@ -1,9 +1,9 @@
-import { loadFederationConfig } from "../../config/load";
-import { EXAMPLE_CONFIG_PATH, exampleConfig } from "../support/fixtures";
+import { exampleStacks } from "./../support/example";
+import { exampleConfig } from "../support/fixtures";
 import { expectGolden, goldenPartsOfStack, obsoleteGoldenFiles } from "../support/golden";
 import { synthFederation } from "../support/synth";
 
-const example = synthFederation(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+const example = exampleStacks();
 const STACKS = ["prod1", "prod1-acl", "prod1-gateways", "prod2", "prod3"];
 const stack = (name: string) => JSON.parse(example.get(name) as string);
 

@@ -1,3 +1,4 @@
+import { exampleFiles, exampleStacks } from "./../support/example";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { stringify } from "yaml";
 import { loadFederationConfig } from "../../config/load";
 import { ConfigError } from "../../domain/errors";
 import { collectReviewableFiles } from "../../stacks/reviewable-output";
-import { EXAMPLE_CONFIG_PATH, exampleInput, REPO_ROOT } from "../support/fixtures";
+import { exampleInput, REPO_ROOT } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
 
 /** Keys that resolved.conf(5) of systemd 252 documents for [Resolve]. */
@@ -27,8 +28,8 @@ const RESOLVED_KEYS = new Set([
   "StaleRetentionSec",
 ]);
 
-const example = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
-const files = collectReviewableFiles(example.app);
+const example = { stacks: exampleStacks() };
+const files = exampleFiles();
 
 interface AclInput {
   policies: { rulesFile?: string; rules?: Record<string, unknown>; datacenters?: string[] }[];

@@ -1,13 +1,13 @@
+import { exampleStacks } from "./../support/example";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFederationConfig } from "../../config/load";
 import { CONSUL_PORTS, renderPortMatrixMarkdown } from "../../domain/ports";
 import { federationPortMatrix } from "../../stacks/datacenter-foundation";
-import { EXAMPLE_CONFIG_PATH, exampleConfig, REPO_ROOT } from "../support/fixtures";
+import { exampleConfig, REPO_ROOT } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
 
 describe("the port matrix of the example federation", () => {
-  const { stacks } = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+  const stacks = exampleStacks();
   const rules = [...stacks.values()].flatMap((json) =>
     Object.values(resourcesOf(json, "openstack_networking_secgroup_rule_v2")),
   );

@@ -1,14 +1,11 @@
-import { loadFederationConfig } from "../../config/load";
-import { collectReviewableFiles } from "../../stacks/reviewable-output";
-import { EXAMPLE_CONFIG_PATH } from "../support/fixtures";
-import { synthesize } from "../support/synth";
+import { exampleFiles } from "./../support/example";
 import { itWithTool, shellcheck, validateCloudConfig, validateSystemdUnits } from "../support/validators";
 
 /**
  * Every file a VM of the example federation receives, proven by the tool that will consume it.
  * Files whose content is identical across nodes are checked once.
  */
-const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).app);
+const files = exampleFiles();
 
 function distinct(suffix: string): [string, string][] {
   const seen = new Map<string, string>();

@@ -68,25 +68,32 @@ export const NODE_COMMANDS = [
   "useradd",
 ] as const;
 
-const STUB = `#!/bin/bash
-# Records the call, then answers from the behaviour file of this command.
-printf '%s\\n' "$(basename "$0") $*" >>"$HARNESS_DIR/calls"
-exec python3 "$HARNESS_DIR/answer.py" "$(basename "$0")" "$@"
-`;
-
-const ANSWER = `import json, sys
-name, argv = sys.argv[1], sys.argv[2:]
-args = " ".join(argv)
-behaviour = json.load(open(sys.argv[0].rsplit("/", 1)[0] + "/behaviour.json")).get(name, {})
-for case in behaviour.get("when", []):
-    if case["match"] in args:
-        behaviour = case
-        break
-if "body" in behaviour and "-o" in argv:
-    open(argv[argv.index("-o") + 1], "w").write(behaviour["body"])
-sys.stdout.write(behaviour.get("stdout", ""))
-sys.exit(behaviour.get("exit", 0))
-`;
+/** A stub in bash: records its call, then answers as `behaviour` says (first matching `when`, else default). */
+function stub(name: string, behaviour: StubBehaviour): string {
+  const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+  const answer = (b: Omit<StubBehaviour, "when">) =>
+    [
+      b.body === undefined
+        ? ""
+        : `for ((i = 1; i < $#; i++)); do if [[ "\${!i}" == -o ]]; then j=$((i + 1)); printf '%s' ${quote(b.body)} >"\${!j}"; fi; done`,
+      b.stdout === undefined ? "" : `printf '%s' ${quote(b.stdout)}`,
+      `exit ${b.exit ?? 0}`,
+    ]
+      .filter(Boolean)
+      .join("\n    ");
+  const cases = (behaviour.when ?? []).map((w) => `  *${quote(w.match)}*)\n    ${answer(w)}\n    ;;`);
+  return [
+    "#!/bin/bash",
+    `printf '%s\\n' "${name} $*" >>"$HARNESS_DIR/calls"`,
+    'case "$*" in',
+    ...cases,
+    "  *)",
+    `    ${answer(behaviour)}`,
+    "    ;;",
+    "esac",
+    "",
+  ].join("\n");
+}
 
 // Writes the file with the mode it asks for but the owner it can (the test machine has no consul user),
 // and keeps the asked-for owner and mode where the stubbed stat reads them back.
@@ -129,10 +136,8 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   }
-  writeFileSync(join(harness, "answer.py"), ANSWER);
-  writeFileSync(join(harness, "behaviour.json"), JSON.stringify(input.stubs));
   for (const command of new Set([...NODE_COMMANDS, ...Object.keys(input.stubs)])) {
-    writeFileSync(join(bin, command), STUB, { mode: 0o755 });
+    writeFileSync(join(bin, command), stub(command, input.stubs[command] ?? {}), { mode: 0o755 });
   }
   writeFileSync(join(bin, "install"), INSTALL, { mode: 0o755 });
   writeFileSync(join(bin, "stat"), STAT, { mode: 0o755 });

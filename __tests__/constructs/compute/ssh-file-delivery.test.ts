@@ -1,13 +1,13 @@
+import { exampleStacks } from "./../../support/example";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { escapeTemplateSequences, SshFileDelivery } from "../../../constructs/compute/ssh-file-delivery";
-import { loadFederationConfig } from "../../../config/load";
-import { EXAMPLE_CONFIG_PATH, testStack } from "../../support/fixtures";
-import { resourcesOf, synthesize } from "../../support/synth";
+import { testStack } from "../../support/fixtures";
+import { resourcesOf } from "../../support/synth";
 
-const example = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+const example = { stacks: exampleStacks() };
 
 describe("settings delivery", () => {
   it("keeps Terraform from interpolating shell and systemd variables", () => {
@@ -19,7 +19,7 @@ describe("settings delivery", () => {
   it("uploads shell and systemd variables literally: Terraform interpolates only references", () => {
     const uploads = [...example.stacks.values()].flatMap((json) =>
       Object.values(resourcesOf(json, "terraform_data")).flatMap((resource) =>
-        (resource.provisioner as Record<string, { content?: string }>[])
+        ((resource.provisioner ?? []) as Record<string, { content?: string }>[])
           .map((p) => p.file?.content)
           .filter((content): content is string => content !== undefined),
       ),
@@ -35,11 +35,15 @@ describe("settings delivery", () => {
     expect(uploads.some((content) => content.includes("-service $${GATEWAY_SERVICE}"))).toBe(true);
   });
 
-  it("delivers everything again to a replaced VM", () => {
-    const prod2 = Object.values(resourcesOf(example.stacks.get("prod2") as string, "terraform_data"));
+  it("delivers everything again to a replaced, rebuilt or resized VM", () => {
+    const prod2 = Object.values(resourcesOf(example.stacks.get("prod2") as string, "terraform_data")).filter(
+      (resource) => resource.triggers_replace,
+    );
+    expect(prod2).toHaveLength(5);
     for (const delivery of prod2) {
+      const instance = "openstack_compute_instance_v2\\.prod2-(server|gateway)-\\d_vm_instance_\\w+";
       expect((delivery.triggers_replace as { target?: string }).target).toMatch(
-        /^\$\{openstack_compute_instance_v2\.prod2-(server|gateway)-\d_vm_instance_\w+\.id\}$/,
+        new RegExp(`^\\$\\{${instance}\\.id\\} \\$\\{${instance}\\.image_id\\} \\$\\{${instance}\\.flavor_name\\}$`),
       );
     }
   });
@@ -83,7 +87,7 @@ describe("provisioners run the way Terraform runs them", () => {
   // Terraform's remote-exec joins an inline list into one script file that the login shell runs (no -e).
   const inlineScripts = [...example.stacks.values()].flatMap((json) =>
     Object.values(resourcesOf(json, "terraform_data")).flatMap((resource) =>
-      (resource.provisioner as Record<string, { inline?: string[] }>[])
+      ((resource.provisioner ?? []) as Record<string, { inline?: string[] }>[])
         .map((p) => p["remote-exec"]?.inline)
         .filter((inline): inline is string[] => inline !== undefined)
         .map((inline) => `${inline.join("\n")}\n`),

@@ -1,11 +1,9 @@
+import { exampleFiles } from "./../../support/example";
 import { MeshGatewayNode } from "../../../constructs/consul/mesh-gateway-node";
 import { meshGatewayCommand } from "../../../constructs/consul/system-files";
-import { loadFederationConfig } from "../../../config/load";
-import { collectReviewableFiles } from "../../../stacks/reviewable-output";
-import { EXAMPLE_CONFIG_PATH, gatewayNodeProps, testStack } from "../../support/fixtures";
-import { synthesize } from "../../support/synth";
+import { gatewayNodeProps, testStack } from "../../support/fixtures";
 
-const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).app);
+const files = exampleFiles();
 
 describe("mesh gateways", () => {
   it("register with the flags WAN federation needs", () => {

@@ -1,17 +1,15 @@
+import { exampleFiles } from "./../../support/example";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFederationConfig } from "../../../config/load";
-import { collectReviewableFiles } from "../../../stacks/reviewable-output";
-import { EXAMPLE_CONFIG_PATH, REPO_ROOT } from "../../support/fixtures";
+import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
-import { synthesize } from "../../support/synth";
 
 /**
  * node-apply.sh run as the settings delivery runs it (sudo bash node-apply.sh STAGING) on the example's
  * prod2-server-1 and prod2-gateway-1, in a scratch root against stub commands.
  */
 const SCRIPT = readFileSync(join(REPO_ROOT, "constructs", "consul", "files", "node-apply.sh"), "utf8");
-const files = collectReviewableFiles(synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).app);
+const files = exampleFiles();
 const VOLUME_ID = "0c7e5e3a-1b2c-4d5e-8f90-123456789abc";
 const FINGERPRINT = "D55C0D1AC78A8D8126CB631CFC9CA96ACA026560";
 const ENVOY_FINGERPRINT = "0AFCE836BA4D1D35763C8523D8CDC3750181F31F";

@@ -1,14 +1,14 @@
+import { exampleStacks } from "./../../support/example";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFederationConfig } from "../../../config/load";
-import { REPO_ROOT, EXAMPLE_CONFIG_PATH } from "../../support/fixtures";
+import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
-import { resourcesOf, synthesize } from "../../support/synth";
+import { resourcesOf } from "../../support/synth";
 import { itWithTool, shellcheck } from "../../support/validators";
 
 /** set-agent-token.sh as the ACL stack runs it on a primary server, with the files the example stages. */
 const SCRIPT = readFileSync(join(REPO_ROOT, "constructs", "consul", "files", "set-agent-token.sh"), "utf8");
-const acl = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH)).stacks.get("prod1-acl") as string;
+const acl = exampleStacks().get("prod1-acl") as string;
 const delivery = Object.values(resourcesOf(acl, "terraform_data"))[0] as {
   provisioner: { file?: { destination: string; content: string } }[];
 };
