@@ -71,6 +71,7 @@ function nodeProps(
       networkReady: TerraformStack.of(scope) === TerraformStack.of(foundation) ? foundation.networkReady : undefined,
       // One node at a time for rebuilds and resizes too: each VM waits for the previous node to be healthy.
       after: applyAfter,
+      preventDestroy: !datacenter.config.replaceNodes.includes(node.name),
     },
   };
 }

@@ -284,7 +284,7 @@ describe("rollout stages", () => {
     // user_data may differ only because the instance ignores its changes.
     for (const json of variants[0].stacks.values()) {
       for (const instance of Object.values(resourcesOf(json, "openstack_compute_instance_v2"))) {
-        expect(instance.lifecycle).toEqual({ ignore_changes: ["user_data"] });
+        expect(instance.lifecycle).toEqual({ ignore_changes: ["user_data"], prevent_destroy: true });
       }
     }
   }, 60_000);
@@ -322,4 +322,24 @@ describe("the ACL stack's Consul address", () => {
       expect(evaluate(["shutoff", "shutoff", "shutoff"])).toBe('"192.0.2.1:8501"');
     },
   );
+});
+
+describe("VMs no plan may destroy", () => {
+  it("refuse destruction unless the configuration names the node, one server at a time", () => {
+    const instances = (stacks: Map<string, string>) =>
+      [...stacks.values()].flatMap((json) => Object.entries(resourcesOf(json, "openstack_compute_instance_v2")));
+    const replaceable = synthesize(
+      exampleConfig((c) => (c.datacenters[1].replaceNodes = ["prod2-server-2", "prod2-gateway-1"])),
+    );
+    const unprotected = instances(replaceable.stacks)
+      .filter(([, instance]) => !(instance.lifecycle as { prevent_destroy?: boolean }).prevent_destroy)
+      .map(([id]) => id.replace(/_vm_instance_\w+$/, ""));
+    expect(unprotected.sort()).toEqual(["prod2-gateway-1", "prod2-server-2"]);
+    expect(() => exampleConfig((c) => (c.datacenters[1].replaceNodes = ["prod2-server-1", "prod2-server-3"]))).toThrow(
+      /datacenters\[1\]\.replaceNodes: lists more than one server/,
+    );
+    expect(() => exampleConfig((c) => (c.datacenters[1].replaceNodes = ["prod1-server-1"]))).toThrow(
+      /datacenters\[1\]\.replaceNodes\[0\]: "prod1-server-1" is not a node of prod2/,
+    );
+  });
 });

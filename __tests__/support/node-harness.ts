@@ -42,6 +42,8 @@ export interface NodeRunInput {
   readonly staged: Readonly<Record<string, string>>;
   /** Files that already exist on the node, by absolute path. */
   readonly existing?: Readonly<Record<string, string>>;
+  /** Mode, owner and group (`640 root consul`) of existing files, by absolute path. */
+  readonly existingPermissions?: Readonly<Record<string, string>>;
   /** Stubs by command name; every command named here shadows the real one. */
   readonly stubs: Readonly<Record<string, StubBehaviour>>;
 }
@@ -142,6 +144,12 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
   writeFileSync(join(bin, "install"), INSTALL, { mode: 0o755 });
   writeFileSync(join(bin, "stat"), STAT, { mode: 0o755 });
   writeFileSync(join(harness, "calls"), "");
+  writeFileSync(
+    join(harness, "perms"),
+    Object.entries(input.existingPermissions ?? {})
+      .map(([path, permissions]) => `${join(root, path)} ${permissions}\n`)
+      .join(""),
+  );
   for (const [name, content] of Object.entries(input.staged)) writeFileSync(join(staging, name), content);
   writeFileSync(join(staging, input.scriptName), input.script);
   chmodSync(join(staging, input.scriptName), 0o700);

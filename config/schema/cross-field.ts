@@ -26,6 +26,7 @@ export function crossFieldChecks(raw: unknown, ctx: Ctx): void {
   checkPrimary(config, ctx);
   checkDatacenterNames(config, ctx);
   checkDerivedNames(config, ctx);
+  checkReplaceableNodes(config, ctx);
   checkDomains(config, ctx);
   checkNetworks(config, ctx);
   checkAclReferences(config, ctx);
@@ -119,6 +120,37 @@ function checkDerivedNames(config: Document, ctx: Ctx): void {
         );
         return;
       }
+    }
+  });
+}
+
+/** The nodes a datacenter lets be replaced exist, and quorum survives: one server at a time. */
+function checkReplaceableNodes(config: Document, ctx: Ctx): void {
+  datacentersOf(config).forEach((dc, index) => {
+    if (typeof dc.name !== "string" || !Array.isArray(dc.replaceNodes)) return;
+    const count = (kind: "servers" | "gateways") => {
+      const value = asRecord(dc[kind]).count;
+      // Counts the schema refuses (too many) name no nodes.
+      const max = kind === "servers" ? ADDRESS_PLAN.maxServers : ADDRESS_PLAN.maxGateways;
+      return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? value : 0;
+    };
+    const servers = Array.from({ length: count("servers") }, (_, i) => serverNodeName(dc.name as string, i));
+    const gateways = Array.from({ length: count("gateways") }, (_, i) => gatewayNodeName(dc.name as string, i));
+    dc.replaceNodes.forEach((node, i) => {
+      if (![...servers, ...gateways].includes(node as string)) {
+        problem(
+          ctx,
+          ["datacenters", index, "replaceNodes", i],
+          `"${String(node)}" is not a node of ${dc.name} (use one of ${[...servers, ...gateways].join(", ")})`,
+        );
+      }
+    });
+    if (dc.replaceNodes.filter((node) => servers.includes(node as string)).length > 1) {
+      problem(
+        ctx,
+        ["datacenters", index, "replaceNodes"],
+        "lists more than one server (replace one server at a time, so that Raft keeps its quorum)",
+      );
     }
   });
 }

@@ -71,4 +71,10 @@ export const datacenterSchema = strictObject({
       .describe("Number of mesh gateways (2 or more for redundancy)."),
   }),
   openstack: datacenterOpenstackSchema,
+  replaceNodes: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Nodes of this datacenter whose VM may be replaced (destroyed and created again); every other VM refuses any plan that would destroy it. At most one server at a time.",
+    ),
 });

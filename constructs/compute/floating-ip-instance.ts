@@ -43,6 +43,12 @@ export interface FloatingIpInstanceProps {
   /** What must exist before the floating IP can route (the router's interface). */
   readonly networkReady?: readonly ITerraformDependable[];
   /**
+   * Refuse any plan that would destroy the VM (a replacement included). Replacements that reach every VM at
+   * once (a flavor deleted from Nova, a new server group) would otherwise destroy them all before creating
+   * any. @default false
+   */
+  readonly preventDestroy?: boolean;
+  /**
    * Create, rebuild (image) or resize (flavor) the VM only after these: the provider changes image and
    * flavor in place and, across instances, all at once, unless each VM waits for the previous node.
    */
@@ -93,7 +99,7 @@ export class FloatingIpInstance extends Construct {
       userData: props.userData,
       network: [{ port: port.id }],
       schedulerHints: props.serverGroupId ? [{ group: props.serverGroupId }] : undefined,
-      lifecycle: { ignoreChanges: ["user_data"] },
+      lifecycle: { ignoreChanges: ["user_data"], ...(props.preventDestroy ? { preventDestroy: true } : {}) },
       dependsOn: props.after && props.after.length > 0 ? [...props.after] : undefined,
     });
     const floatingIp = new NetworkingFloatingipV2(this, "floating-ip", {

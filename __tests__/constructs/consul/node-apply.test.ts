@@ -1,5 +1,5 @@
 import { exampleFiles } from "./../../support/example";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
@@ -62,7 +62,7 @@ function healthyStubs(overrides: Record<string, StubBehaviour> = {}): Record<str
 
 const existingServer = {
   [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "",
-  "/opt/consul/raft/raft.db": "",
+  "/opt/consul/.consul-federation-joined": "",
 };
 
 function applyServer(
@@ -181,7 +181,10 @@ describe("node-apply.sh on a server", () => {
 
   it("finds the data volume by its ID on a virtio-scsi bus too", () => {
     const run = applyServer({
-      existing: { [`/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${VOLUME_ID}`]: "", "/opt/consul/raft/raft.db": "" },
+      existing: {
+        [`/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${VOLUME_ID}`]: "",
+        "/opt/consul/.consul-federation-joined": "",
+      },
     });
     expect(run.status).toBe(0);
     expect(run.calls).toContain(`blkid /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${VOLUME_ID}`);
@@ -224,6 +227,58 @@ describe("node-apply.sh on a server", () => {
     expect(confirmed.status).toBe(0);
   });
 
+  it("does not take the Raft data of a server that never saw its datacenter's leader for membership", () => {
+    // A first deploy interrupted before quorum: raft.db exists, the datacenter has no leader yet.
+    const stubs = healthyStubs();
+    const rerun = applyServer({
+      existing: { [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "", "/opt/consul/raft/raft.db": "" },
+      stubs: { ...stubs, curl: { when: [{ match: "status/leader", stdout: '""' }, ...(stubs.curl.when ?? [])] } },
+    });
+    expect(rerun.status).toBe(0);
+    expect(rerun.stderr).toMatch(/the datacenter is being bootstrapped/);
+  });
+
+  it("marks a server that was a healthy voter as a member, on its data volume", () => {
+    const run = applyServer({ existing: { [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "" } });
+    expect(run.status).toBe(0);
+    expect(existsSync(join(run.root, "opt/consul/.consul-federation-joined"))).toBe(true);
+  });
+
+  it("keeps the installed signing key when the vendor cannot be reached", () => {
+    const stubs = healthyStubs();
+    const run = applyServer({
+      existing: {
+        ...existingServer,
+        "/usr/share/keyrings/consul-federation-hashicorp.gpg.fingerprint": `${FINGERPRINT}\n`,
+      },
+      stubs: { ...stubs, curl: { when: [{ match: "/gpg", exit: 6 }, ...(stubs.curl.when ?? [])] } },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/keeping the installed key D55C0D1A/);
+    const missing = applyServer({
+      stubs: { ...stubs, curl: { when: [{ match: "/gpg", exit: 6 }, ...(stubs.curl.when ?? [])] } },
+    });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/cannot download the hashicorp signing key/);
+  });
+
+  it("accepts a key file that holds the old and the new key during a vendor's rotation", () => {
+    const both = `pub:u:4096:1:X:1:::::::scSC::::::23::0:\nfpr:::::::::${"A".repeat(40)}:\npub:u:4096:1:Y:1:::::::scSC::::::23::0:\nfpr:::::::::${FINGERPRINT}:\n`;
+    const stubs = healthyStubs();
+    const run = applyServer({
+      stubs: {
+        ...stubs,
+        gpg: {
+          when: [
+            { match: "--dearmor", body: "k" },
+            { match: "--show-keys", stdout: both },
+          ],
+        },
+      },
+    });
+    expect(run.status).toBe(0);
+  });
+
   it("waits only when a leader exists if it is a new member of a datacenter being bootstrapped", () => {
     const stubs = healthyStubs();
     const bootstrapping = applyServer({
@@ -263,6 +318,32 @@ describe("node-apply.sh on a mesh gateway", () => {
     const run = applyGateway({ ...stubs, curl: { when: [{ match: "/ready", exit: 7 }, ...(stubs.curl.when ?? [])] } });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/Envoy is not ready/);
+  });
+
+  it("restarts only Envoy, not the agent, when only Envoy's package changes", () => {
+    const staged = stagedFiles("prod2-gateway-1");
+    staged["node.env"] = staged["node.env"].replace("ENVOY_PACKAGE=envoy-1.35", "ENVOY_PACKAGE=envoy-1.35=1.35.6");
+    // Every file already installed as it is staged: only the package differs.
+    const installed = staged["manifest.tsv"]
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t"));
+    const run = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged,
+      existing: Object.fromEntries(installed.map(([, , , name, destination]) => [destination, staged[name]])),
+      existingPermissions: Object.fromEntries(
+        installed.map(([mode, owner, group, , destination]) => [
+          destination,
+          `${mode.replace(/^0/, "")} ${owner} ${group}`,
+        ]),
+      ),
+      stubs: healthyStubs({ "dpkg-query": { when: [{ match: "envoy", stdout: "1.34.2" }], stdout: "1.22.4-1" } }),
+    });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("systemctl restart consul-mesh-gateway.service");
+    expect(run.calls).not.toContain("systemctl restart consul.service");
   });
 
   it("stops Envoy when the gateway no longer runs it (a move below the mesh stage)", () => {

@@ -89,14 +89,23 @@ converge_apt_repository() {
   url_var="APT_${upper}_URL" suite_var="APT_${upper}_SUITE" key_var="APT_${upper}_KEY_URL" fpr_var="APT_${upper}_KEY_FINGERPRINT"
   url=${!url_var:?} key_url=${!key_var:?} fingerprint=${!fpr_var:?}
   suite=${!suite_var:-$(release_codename)}
-  download=$(mktemp --suffix=".$name.key")
-  curl -fsSL --proto '=https' --retry 3 -o "$download" "$key_url" || fail "cannot download the $name signing key from $key_url"
-  found=$(primary_fingerprints "$download")
-  if [[ "$found" != "$fingerprint" ]]; then
-    rm -f "$download"
-    fail "the $name signing key at $key_url has fingerprint(s) ${found:-none}, not the configured $fingerprint (check the key, then packages.$name.keyFingerprint)"
-  fi
   keyring="/usr/share/keyrings/consul-federation-$name.gpg"
+  download=$(mktemp --suffix=".$name.key")
+  if ! curl -fsSL --proto '=https' --retry 3 -o "$download" "$key_url"; then
+    rm -f "$download"
+    # The vendor being unreachable must not block a settings change: the key installed before stays.
+    if [[ "$(cat "$root$keyring.fingerprint" 2>/dev/null)" == "$fingerprint" ]]; then
+      log "cannot download the $name signing key from $key_url; keeping the installed key $fingerprint"
+      return 0
+    fi
+    fail "cannot download the $name signing key from $key_url"
+  fi
+  found=$(primary_fingerprints "$download")
+  # During a vendor's key rotation the file holds the old and the new key: the configured one must be there.
+  if ! grep -qx "$fingerprint" <<<"$found"; then
+    rm -f "$download"
+    fail "the $name signing key at $key_url has fingerprint(s) $(printf '%s' "${found:-none}" | tr '\n' ' '), not the configured $fingerprint (check the key, then packages.$name.keyFingerprint)"
+  fi
   if grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$download"; then
     gpg --batch --yes --dearmor -o "$download.gpg" "$download"
   else
@@ -107,6 +116,7 @@ converge_apt_repository() {
     log "installed the $name signing key $fingerprint"
     apt_lists_stale=yes
   fi
+  printf '%s\n' "$fingerprint" >"$root$keyring.fingerprint"
   rm -f "$download" "$download.gpg"
   list="$root/etc/apt/sources.list.d/$name.list"
   line="deb [signed-by=$keyring] $url $suite main"
@@ -142,18 +152,22 @@ install_packages() {
 ensure_packages() {
   local packages=("$CONSUL_PACKAGE")
   if [[ -n "${ENVOY_PACKAGE:-}" ]]; then packages+=("$ENVOY_PACKAGE"); fi
-  local missing=() package name wanted installed
+  local missing=() restart=() package name wanted installed
   for package in "${packages[@]}"; do
     name=${package%%=*} wanted=${package#*=}
     installed=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
     if [[ "$package" != *=* && -n "$installed" ]]; then continue; fi
-    if [[ "$installed" != "$wanted" ]]; then missing+=("$package"); fi
+    if [[ "$installed" != "$wanted" ]]; then
+      missing+=("$package")
+      # New binaries only run after a restart: Consul's restarts the agent (and Envoy, which requires it),
+      # Envoy's only the gateway, so that the agent keeps its membership.
+      if [[ "$name" == consul ]]; then restart+=("${START_UNITS[@]}"); else restart+=(consul-mesh-gateway.service); fi
+    fi
   done
   if ((${#missing[@]} > 0)); then
     log "installing ${missing[*]}"
     install_packages "${missing[@]}"
-    # New binaries only run after a restart.
-    changed_units+=("${START_UNITS[@]}")
+    changed_units+=("${restart[@]}")
   fi
   for package in "${packages[@]}"; do
     name=${package%%=*}
@@ -177,6 +191,7 @@ find_data_device() {
 }
 
 was_raft_member=no
+JOINED_MARKER="$DATA_DIR/.consul-federation-joined"
 mount_data_volume() {
   [[ -n "${DATA_VOLUME_ID:-}" ]] || return 0
   wait_for 300 "no disk of volume $DATA_VOLUME_ID appeared in /dev/disk/by-id" find_data_device
@@ -196,7 +211,9 @@ mount_data_volume() {
     chown -R consul:consul "$root$DATA_DIR"
   fi
   chmod 0750 "$root$DATA_DIR"
-  if [[ -e "$root$DATA_DIR/raft/raft.db" ]]; then was_raft_member=yes; fi
+  # Consul writes raft.db as soon as a server starts, long before its datacenter first has a leader: only
+  # the marker written once the server was a healthy voter says it belongs to a running datacenter.
+  if [[ -e "$root$JOINED_MARKER" ]]; then was_raft_member=yes; fi
 }
 
 # Checked before anything is installed, so an invalid configuration changes nothing on the node.
@@ -217,7 +234,7 @@ import json, sys
 enabled = lambda path: bool((json.load(open(path)).get("acl") or {}).get("enabled"))
 sys.exit(0 if enabled(sys.argv[1]) and not enabled(sys.argv[2]) else 1)
 PY
-    fail "this change turns ACLs off, which the ACL stack cannot follow; nothing was changed. To go back to the cluster stage: keep rollout.stage as it is, destroy the ACL objects (npm run synth, then terraform destroy in cdktf.out/stacks/<primary>-acl), then set rollout.stage: cluster and rollout.confirmAclsOff: true and deploy (README: Rollout stages)"
+    fail "this change turns ACLs off, which the ACL stack cannot follow; nothing was changed. To go back to the cluster stage: deploy rollout.stage: acl first (default_policy allow, so that nothing depends on tokens), destroy the ACL objects (npm run synth, then terraform destroy in cdktf.out/stacks/<primary>-acl), then set rollout.stage: cluster and rollout.confirmAclsOff: true and deploy (README: Rollout stages)"
   fi
 }
 
@@ -298,6 +315,7 @@ PY
 wait_until_server_healthy() {
   if [[ "$was_raft_member" == yes || "${WAIT_FOR_LEADER:-no}" == yes ]]; then
     wait_for 600 "$NODE_NAME is not a healthy voter of a healthy datacenter; see journalctl -u consul" server_healthy
+    touch "$root$JOINED_MARKER"
     return
   fi
   # A replaced server finds the running datacenter's leader within seconds of joining.
@@ -306,6 +324,7 @@ wait_until_server_healthy() {
     return
   fi
   wait_for 600 "$NODE_NAME joined but is not a healthy voter; see journalctl -u consul" server_healthy
+  touch "$root$JOINED_MARKER"
 }
 
 restart_changed_units() {
