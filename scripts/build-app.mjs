@@ -10,18 +10,23 @@ import { buildSync } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, ".build");
-buildSync({
-  entryPoints: [join(root, "main.ts")],
-  outfile: join(out, "main.js"),
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  // Stack traces of genuine bugs point at the TypeScript sources.
-  sourcemap: "inline",
-  logLevel: "warning",
-});
-// The constructs read their scripts from join(__dirname, "files"): __dirname is .build in the bundle.
-const scripts = join(root, "constructs", "consul", "files");
-mkdirSync(join(out, "files"), { recursive: true });
-for (const name of readdirSync(scripts)) copyFileSync(join(scripts, name), join(out, "files", name));
+
+export function buildApp() {
+  buildSync({
+    entryPoints: [join(root, "main.ts")],
+    outfile: join(out, "main.js"),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    // Stack traces of genuine bugs point at the TypeScript sources.
+    sourcemap: "inline",
+    logLevel: "warning",
+  });
+  // The constructs read their scripts from join(__dirname, "files"): __dirname is .build in the bundle.
+  const scripts = join(root, "constructs", "consul", "files");
+  mkdirSync(join(out, "files"), { recursive: true });
+  for (const name of readdirSync(scripts)) copyFileSync(join(scripts, name), join(out, "files", name));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) buildApp();

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { App } from "cdktf";
 import type { IConstruct } from "constructs";
@@ -7,6 +7,7 @@ import { FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
 import { writeReviewableFiles } from "./reviewable-output";
 import { stopRecordingTokenStackTraces } from "./token-stack-traces";
+import { markRemoteStateSensitive } from "./sensitive-remote-state";
 import { renderTopologyDocument } from "./topology";
 
 /** The metadata type of an error Annotation (cdktf's Annotations.addError). */
@@ -68,6 +69,10 @@ export function synthesizeFederation(
     }
     const errors = errorAnnotations(app);
     if (errors.length > 0) throw new FederationCheckError(errors.join("\n"));
+    for (const stack of Object.values(app.manifest.stacks)) {
+      const file = join(staging, stack.synthesizedStackPath);
+      writeFileSync(file, markRemoteStateSensitive(readFileSync(file, "utf8")));
+    }
     writeReviewableFiles(app, staging);
     writeFileSync(join(staging, "federation.md"), renderTopologyDocument(federation));
     keepForCli(target, staging);

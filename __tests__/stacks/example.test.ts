@@ -106,3 +106,13 @@ describe("the example federation", () => {
     ]);
   });
 });
+
+describe("values read from another stack", () => {
+  it("are all marked sensitive where they are read (terraform_remote_state drops the mark, hashicorp/terraform#29544)", () => {
+    const readings = [...example.values()].flatMap((json) => [
+      ...json.matchAll(/(sensitive\()?data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+/g),
+    ]);
+    expect(readings.length).toBeGreaterThan(40);
+    expect(readings.filter((reading) => reading[1] === undefined).map((reading) => reading[0])).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { App, Testing } from "cdktf";
 import type { FederationConfig } from "../../config/schema";
 import { buildFederation, Federation } from "../../stacks/federation";
+import { markRemoteStateSensitive } from "../../stacks/sensitive-remote-state";
 
 export interface SynthesizedFederation {
   readonly app: App;
@@ -17,7 +18,10 @@ export function synthesize(config: FederationConfig): SynthesizedFederation {
   const app = Testing.app();
   const federation = buildFederation(app, config);
   for (const stack of federation.stacks) stack.prepareStack();
-  const stacks = new Map(federation.stacks.map((stack) => [stack.node.id, Testing.synth(stack)]));
+  // As the app writes them: readings of other stacks' outputs marked sensitive.
+  const stacks = new Map(
+    federation.stacks.map((stack) => [stack.node.id, markRemoteStateSensitive(Testing.synth(stack))]),
+  );
   return { app, federation, stacks };
 }
 
