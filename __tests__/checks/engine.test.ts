@@ -1,12 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NetworkingSecgroupRuleV2 } from "../../.gen/providers/openstack/networking-secgroup-rule-v2";
 import { suppressRule } from "../../checks/engine";
 import { FEDERATION_RULES } from "../../checks/pack";
 import { ROLLOUT_STAGES } from "../../domain/stages";
-import type { Federation } from "../../stacks/federation";
 import { synthesizeFederation } from "../../stacks/synthesize";
+import { openServerRpc } from "../support/broken";
 import { federationApp, findings } from "../support/checks";
 import { exampleConfig, REPO_ROOT } from "../support/fixtures";
 
@@ -43,17 +42,6 @@ describe("an error finding at synth", () => {
     const outdir = join(mkdtempSync(join(tmpdir(), "checks-")), "out");
     synthesizeFederation(exampleConfig(), outdir);
     const before = readFileSync(join(outdir, "stacks", "prod2", "cdk.tf.json"), "utf8");
-    const openServerRpc = (built: Federation) => {
-      new NetworkingSecgroupRuleV2(built.secondaries[0], "open-rpc", {
-        securityGroupId: "sg",
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        portRangeMin: 8300,
-        portRangeMax: 8300,
-        remoteIpPrefix: "0.0.0.0/0",
-      });
-    };
     expect(() => synthesizeFederation(exampleConfig(), outdir, openServerRpc)).toThrow(
       /\[prod2\/open-rpc\] \[CF-SERVER-PORT-EXPOSED\] opens port\(s\) 8300 to 0\.0\.0\.0\/0\. Fix: open Consul's server ports/,
     );

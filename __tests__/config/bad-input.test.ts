@@ -5,21 +5,11 @@ import fc from "fast-check";
 import { loadFederationConfig, validateFederationConfig } from "../../config/load";
 import type { FederationConfigInput } from "../../config/schema";
 import { ConfigError } from "../../domain/errors";
-import { exampleInput } from "../support/fixtures";
+import { configProblems, exampleInput } from "../support/fixtures";
 
 type Input = FederationConfigInput & Record<string, unknown>;
 
-function problemsOf(mutate: (input: Input) => void): string[] {
-  const input = exampleInput() as Input;
-  mutate(input);
-  try {
-    validateFederationConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 function loadProblems(write: (file: string) => void): string[] {
   const file = join(mkdtempSync(join(tmpdir(), "bad-file-")), "federation.yaml");

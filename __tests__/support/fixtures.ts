@@ -8,6 +8,7 @@ import type { MeshGatewayNodeProps } from "../../constructs/consul/mesh-gateway-
 import type { ConsulNodeProps } from "../../constructs/consul/node-files";
 import type { ConsulServerNodeProps } from "../../constructs/consul/server-node";
 import { CertificateAuthority } from "../../constructs/tls/certificate-authority";
+import { ConfigError } from "../../domain/errors";
 import { agentSettings, nodePackages } from "../../stacks/node-settings";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
@@ -23,6 +24,19 @@ export function exampleConfig(mutate: (input: FederationConfigInput) => void = (
   const input = exampleInput();
   mutate(input);
   return validateFederationConfig(input, "federation.yaml", REPO_ROOT);
+}
+
+/** The problems the loader reports for the example after `mutate`; none when it still validates. */
+export function configProblems(mutate: (input: FederationConfigInput & Record<string, unknown>) => void): string[] {
+  const input = exampleInput() as FederationConfigInput & Record<string, unknown>;
+  mutate(input);
+  try {
+    validateFederationConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
 }
 
 /** A stack of its own in a test app. */

@@ -1,7 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { MESH_GATEWAY_SERVICE } from "../../domain/names";
-import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS } from "../../domain/node-paths";
+import { MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
@@ -9,8 +9,8 @@ import { FloatingIpInstance } from "../compute/floating-ip-instance";
 import { ClientCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { gatewayAgentConfig } from "./agent-config";
-import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
-import { consulNodeCloudConfig, consulUnit, meshGatewayUnit, nodeEnvironment } from "./system-files";
+import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
+import { consulNodeCloudConfig, meshGatewayUnit, nodeEnvironment } from "./system-files";
 
 export interface MeshGatewayNodeProps extends ConsulNodeProps {
   /** Run Envoy and register the gateway; needs Connect on the servers. */
@@ -51,17 +51,8 @@ export class MeshGatewayNode extends Construct {
           })
         : props.certificate.issued;
     const agentConfig = gatewayAgentConfig({
-      datacenter: props.datacenter,
-      primaryDatacenter: props.primaryDatacenter,
-      nodeName: props.nodeName,
-      domain: props.domain,
-      privateAddress: this.vm.privateIp,
+      ...agentInput(props, this.vm),
       wanAddress: this.vm.publicIp,
-      retryJoin: props.retryJoin,
-      gossipKey: props.gossipKey,
-      settings: props.settings,
-      connect: props.connect,
-      acl: props.acl,
     });
     this.settingsApplied = deliverNodeFiles(this, props, {
       vm: this.vm,
@@ -80,17 +71,10 @@ export class MeshGatewayNode extends Construct {
             startGateway: props.startGateway,
           }),
         ),
-        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.caCertPem, { restarts: [CONSUL_UNIT] }),
+        nodeFile.caCertificate(props.caCertPem),
         nodeFile.agentConfig(agentConfig),
-        nodeFile.installed(
-          CONSUL_UNIT,
-          `/etc/systemd/system/${CONSUL_UNIT}`,
-          renderSystemdUnit(consulUnit("gateway")),
-          {
-            restarts: [CONSUL_UNIT],
-          },
-        ),
-        nodeFile.dnsForwarding([props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])]),
+        nodeFile.consulUnit("gateway"),
+        nodeFile.dnsForwarding(props),
         ...nodeFile.certificate(certificate),
         ...nodeFile.hostKey(this.hostKey),
         nodeFile.installed(

@@ -10,8 +10,10 @@ import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
 import { ReviewableFiles } from "../review/reviewable-files";
 import type { CertificateSigner, IssuedCertificate } from "../tls/certificate-authority";
 import { PropsValidator } from "../validation";
-import type { AgentSettings, ConsulAclSettings, ConsulAgentConfig } from "./agent-config";
-import { consulDnsForwarding, ConsulNodePackages } from "./system-files";
+import type { AgentSettings, CommonAgentInput, ConsulAclSettings, ConsulAgentConfig } from "./agent-config";
+import { renderSystemdUnit } from "../bootstrap/systemd-unit";
+import { consulDnsForwarding, ConsulNodePackages, consulUnit } from "./system-files";
+import type { NodeKind } from "../../domain/ports";
 
 /** The script that converges a node to the files delivered beside it. */
 export const APPLY_SCRIPT = "node-apply.sh";
@@ -78,6 +80,22 @@ export function consulNodeValidator(scope: Construct, props: ConsulNodeProps): P
     );
 }
 
+/** What every agent's configuration takes from the node's props and its VM. */
+export function agentInput(props: ConsulNodeProps, vm: FloatingIpInstance): CommonAgentInput {
+  return {
+    datacenter: props.datacenter,
+    primaryDatacenter: props.primaryDatacenter,
+    nodeName: props.nodeName,
+    domain: props.domain,
+    privateAddress: vm.privateIp,
+    retryJoin: props.retryJoin,
+    gossipKey: props.gossipKey,
+    settings: props.settings,
+    connect: props.connect,
+    acl: props.acl,
+  };
+}
+
 interface FileOptions {
   /** Octal mode. @default "0644" */
   readonly mode?: string;
@@ -113,6 +131,16 @@ export const nodeFile = {
   applyScript(): DeliveredFile {
     return nodeFile.staged(APPLY_SCRIPT, APPLY_SCRIPT_SOURCE, "0700");
   },
+  /** The federation CA's certificate, which the agent trusts. */
+  caCertificate(certPem: string): DeliveredFile {
+    return nodeFile.installed("ca.pem", NODE_PATHS.caFile, certPem, { restarts: [CONSUL_UNIT] });
+  },
+  /** The agent's systemd unit. */
+  consulUnit(kind: NodeKind): DeliveredFile {
+    return nodeFile.installed(CONSUL_UNIT, `/etc/systemd/system/${CONSUL_UNIT}`, renderSystemdUnit(consulUnit(kind)), {
+      restarts: [CONSUL_UNIT],
+    });
+  },
   /** The agent configuration, rendered as JSON. */
   agentConfig(config: ConsulAgentConfig): DeliveredFile {
     return nodeFile.forAgent("consul.json", NODE_PATHS.agentConfig, `${JSON.stringify(config, null, 2)}\n`);
@@ -136,8 +164,9 @@ export const nodeFile = {
       }),
     ];
   },
-  /** The resolver drop-in that sends the Consul domain(s) to the local agent. */
-  dnsForwarding(domains: readonly string[]): DeliveredFile {
+  /** The resolver drop-in that sends the node's Consul domain (and alternative domain) to the local agent. */
+  dnsForwarding(props: ConsulNodeProps): DeliveredFile {
+    const domains = [props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])];
     return nodeFile.installed("resolved-consul.conf", NODE_PATHS.resolvedDropIn, consulDnsForwarding(domains), {
       restarts: [RESOLVED_UNIT],
     });

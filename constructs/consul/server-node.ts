@@ -1,15 +1,14 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { serverCountProblem } from "../../domain/layout";
-import { CONSUL_UNIT, NODE_PATHS, SYSTEM_USERS } from "../../domain/node-paths";
+import { SYSTEM_USERS } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
-import { renderSystemdUnit } from "../bootstrap/systemd-unit";
 import { DataVolumeProps, FloatingIpInstance } from "../compute/floating-ip-instance";
 import { ServerCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { serverAgentConfig } from "./agent-config";
-import { ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
-import { consulNodeCloudConfig, consulUnit, nodeEnvironment } from "./system-files";
+import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
+import { consulNodeCloudConfig, nodeEnvironment } from "./system-files";
 
 export interface ConsulServerNodeProps extends ConsulNodeProps {
   /** Wait until the datacenter has a leader before the node counts as applied (its last server). */
@@ -79,18 +78,9 @@ export class ConsulServerNode extends Construct {
       certificate = props.certificate.issued;
     }
     const agentConfig = serverAgentConfig({
-      datacenter: props.datacenter,
-      primaryDatacenter: props.primaryDatacenter,
-      nodeName: props.nodeName,
-      domain: props.domain,
-      privateAddress: this.vm.privateIp,
-      retryJoin: props.retryJoin,
-      gossipKey: props.gossipKey,
-      settings: props.settings,
+      ...agentInput(props, this.vm),
       serverCount: props.serverCount,
       primaryGateways: props.primaryGateways,
-      connect: props.connect,
-      acl: props.acl,
     });
     this.settingsApplied = deliverNodeFiles(this, props, {
       vm: this.vm,
@@ -114,12 +104,10 @@ export class ConsulServerNode extends Construct {
         ...(props.healthCheckToken
           ? [nodeFile.staged("health-check.token", `X-Consul-Token: ${props.healthCheckToken}\n`)]
           : []),
-        nodeFile.installed("ca.pem", NODE_PATHS.caFile, props.caCertPem, { restarts: [CONSUL_UNIT] }),
+        nodeFile.caCertificate(props.caCertPem),
         nodeFile.agentConfig(agentConfig),
-        nodeFile.installed(CONSUL_UNIT, `/etc/systemd/system/${CONSUL_UNIT}`, renderSystemdUnit(consulUnit("server")), {
-          restarts: [CONSUL_UNIT],
-        }),
-        nodeFile.dnsForwarding([props.domain, ...(props.settings.altDomain ? [props.settings.altDomain] : [])]),
+        nodeFile.consulUnit("server"),
+        nodeFile.dnsForwarding(props),
         ...nodeFile.certificate(certificate),
         ...nodeFile.hostKey(this.hostKey),
       ],
