@@ -53,14 +53,14 @@ describe("main.ts", () => {
   it("names the configuration field, with its line, when a construct refuses a value the schema let through", () => {
     const dir = mkdtempSync(join(tmpdir(), "construct-refusal-"));
     const input = exampleInput();
-    input.access.adminCidrs = ["0.0.0.0/0"];
+    input.access.adminCidrs = ["0.0.0.0/1", "128.0.0.0/1"]; // the internet in halves
     cpSync(join(REPO_ROOT, "policies"), join(dir, "policies"), { recursive: true });
     writeFileSync(join(dir, "federation.yaml"), stringify(input));
     const outdir = join(dir, "out");
     const result = runApp({ CDKTF_OUTDIR: outdir, FEDERATION_CONFIG: join(dir, "federation.yaml") });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
-      /federation\.yaml: invalid federation configuration\n {2}- access\.adminCidrs: 0\.0\.0\.0\/0 would open admin ports .*\[.*federation\.yaml:\d+\]/,
+      /federation\.yaml: invalid federation configuration\n {2}- access\.adminCidrs: 0\.0\.0\.0\/1 would open admin ports .*\[.*federation\.yaml:\d+\]\n {2}- access\.adminCidrs: 128\.0\.0\.0\/1 would open/,
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(outdir)).toBe(false);

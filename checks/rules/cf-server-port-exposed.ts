@@ -1,8 +1,17 @@
 import { NetworkingSecgroupRuleV2 } from "../../.gen/providers/openstack/networking-secgroup-rule-v2";
+import { NARROWEST_ALLOWED_PREFIX } from "../../domain/exposure";
+import { parseIpv4Cidr } from "../../domain/ipv4";
 import { ADMIN_AND_SERVER_PORTS } from "../../domain/ports";
 import type { FederationRule } from "../engine";
 
 const EVERYWHERE = ["0.0.0.0/0", "::/0"];
+
+/** Half the internet is as bad as all of it: any IPv4 prefix wider than the operators' bound counts. */
+function reachesTooFar(remote: string): boolean {
+  if (EVERYWHERE.includes(remote)) return true;
+  const parsed = parseIpv4Cidr(remote);
+  return parsed.ok && parsed.cidr.prefixLength < NARROWEST_ALLOWED_PREFIX;
+}
 
 export const rule: FederationRule = {
   id: "CF-SERVER-PORT-EXPOSED",
@@ -12,9 +21,8 @@ export const rule: FederationRule = {
     if (!(construct instanceof NetworkingSecgroupRuleV2)) return [];
     if (construct.directionInput !== "ingress") return [];
     const remote = construct.remoteIpPrefixInput;
-    const fromEverywhere =
-      (remote === undefined && construct.remoteGroupIdInput === undefined) || EVERYWHERE.includes(remote ?? "");
-    if (!fromEverywhere) return [];
+    const reachesEveryone = remote === undefined ? construct.remoteGroupIdInput === undefined : reachesTooFar(remote);
+    if (!reachesEveryone) return [];
     const min = construct.portRangeMinInput ?? 1;
     const max = construct.portRangeMaxInput ?? 65535;
     const exposed = ADMIN_AND_SERVER_PORTS.filter((port) => port >= min && port <= max);

@@ -7,11 +7,15 @@ export const accessSchema = strictObject({
   adminCidrs: z
     .array(cidr)
     .min(1, { error: "must list at least one CIDR (the operators' addresses, e.g. 203.0.113.0/24)" })
-    .describe("CIDRs allowed to reach SSH (22) and the Consul HTTPS API (8501) of every node."),
+    .describe(
+      "CIDRs allowed to reach SSH (22) and the Consul HTTPS API (8501) of every node. None may be wider than /8, and together they may cover no more public addresses than one /8 holds.",
+    ),
   monitoringCidrs: z
     .array(cidr)
     .default([])
-    .describe("CIDRs allowed to scrape Envoy's Prometheus endpoint (9102) on the gateways."),
+    .describe(
+      "CIDRs allowed to scrape Envoy's Prometheus endpoint (9102) on the gateways. Bounded like access.adminCidrs.",
+    ),
   wanCidrs: z
     .array(cidr)
     .min(1, { error: "must list at least one CIDR (0.0.0.0/0 when other datacenters' addresses are not fixed)" })

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { NetworkingSecgroupRuleV2 } from "../../.gen/providers/openstack/networking-secgroup-rule-v2";
 import { NetworkingSecgroupV2 } from "../../.gen/providers/openstack/networking-secgroup-v2";
+import { operatorReachProblems } from "../../domain/exposure";
 import { parseIpv4Cidr } from "../../domain/ipv4";
 import { NodeKind, PortRule, TrafficSource } from "../../domain/ports";
 import { PropsValidator } from "../validation";
@@ -10,17 +11,15 @@ export interface NodeSecurityGroupsProps {
   readonly namePrefix: string;
   /** The datacenter's own network. */
   readonly datacenterCidr: string;
-  /** Operators: SSH and the HTTPS API. Must not be the whole internet. */
+  /** Operators: SSH and the HTTPS API. None wider than a /8, and no more public space than a /8 together. */
   readonly adminCidrs: readonly string[];
-  /** Prometheus scrapers of the gateways' Envoy metrics (may be empty). */
+  /** Prometheus scrapers of the gateways' Envoy metrics (may be empty; bounded like `adminCidrs`). */
   readonly monitoringCidrs: readonly string[];
   /** Where other datacenters' servers and gateways come from (their egress addresses). */
   readonly wanCidrs: readonly string[];
   /** Which port of which node kind is open to which source. */
   readonly matrix: readonly PortRule[];
 }
-
-const INTERNET = "0.0.0.0/0";
 
 /** One security group per node kind, with one ingress rule per (port, protocol, source CIDR). */
 export class NodeSecurityGroups extends Construct {
@@ -46,12 +45,12 @@ export class NodeSecurityGroups extends Construct {
         validator.check(parsed.ok, `${source}Cidrs`, parsed.ok ? "" : parsed.problem);
       }
     }
+    // Everything but the mesh port (mTLS, open to other datacenters) is for operators and the datacenter itself.
     for (const source of ["admin", "monitoring", "datacenter"] as const) {
-      validator.check(
-        !cidrsBySource[source].includes(INTERNET),
-        `${source}Cidrs`,
-        `${INTERNET} would open ${source} ports (SSH, the API, metrics) to the whole internet (list the operators' networks)`,
-      );
+      const ports = [...new Set(props.matrix.filter((rule) => rule.sources.includes(source)).map((rule) => rule.port))];
+      for (const problem of operatorReachProblems(cidrsBySource[source], `${source} ports (${ports.join(", ")})`)) {
+        validator.check(false, `${source}Cidrs`, problem);
+      }
     }
     validator.throwIfInvalid();
 

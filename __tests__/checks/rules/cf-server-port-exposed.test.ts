@@ -27,4 +27,27 @@ describe("CF-SERVER-PORT-EXPOSED", () => {
     open("any", 8302);
     expect(ruleIds(findings(stack, "enforced", [rule]))).toEqual(["CF-SERVER-PORT-EXPOSED", "CF-SERVER-PORT-EXPOSED"]);
   });
+
+  it("fires on the internet opened in halves, and not on an admin /8", () => {
+    const halves = testStack("halves");
+    for (const [id, remoteIpPrefix] of [
+      ["low", "0.0.0.0/1"],
+      ["high", "128.0.0.0/1"],
+      ["operators", "10.0.0.0/8"],
+    ]) {
+      new NetworkingSecgroupRuleV2(halves, id, {
+        securityGroupId: "sg",
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteIpPrefix,
+      });
+    }
+    expect(findings(halves, "enforced", [rule]).map((finding) => finding.message)).toEqual([
+      expect.stringContaining("opens port(s) 22 to 0.0.0.0/1."),
+      expect.stringContaining("opens port(s) 22 to 128.0.0.0/1."),
+    ]);
+  });
 });

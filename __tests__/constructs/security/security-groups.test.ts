@@ -17,8 +17,23 @@ describe("NodeSecurityGroups", () => {
 
   it("refuses to open admin ports to the whole internet", () => {
     expect(() => new NodeSecurityGroups(testStack(), "sg", { ...props, adminCidrs: ["0.0.0.0/0"] })).toThrow(
-      /^test\/sg: adminCidrs: 0\.0\.0\.0\/0 would open admin ports/,
+      /^test\/sg: adminCidrs: 0\.0\.0\.0\/0 would open admin ports \(22, 8501\) to the whole internet/,
     );
+  });
+
+  it("refuses the internet opened in pieces, to operators and to scrapers alike", () => {
+    expect(
+      () => new NodeSecurityGroups(testStack(), "sg", { ...props, adminCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }),
+    ).toThrow(/adminCidrs: 0\.0\.0\.0\/1 would open admin ports \(22, 8501\) to 2,147,483,648 addresses/);
+    expect(
+      () => new NodeSecurityGroups(testStack(), "sg", { ...props, monitoringCidrs: ["11.0.0.0/8", "12.0.0.0/8"] }),
+    ).toThrow(
+      /monitoringCidrs: together these CIDRs would open monitoring ports \(9102\) to 33,554,432 public addresses/,
+    );
+  });
+
+  it("leaves the mesh port open to the internet: mTLS guards it", () => {
+    expect(() => new NodeSecurityGroups(testStack(), "sg", { ...props, wanCidrs: ["0.0.0.0/0"] })).not.toThrow();
   });
 
   it("creates one rule per port, protocol and source CIDR", () => {
