@@ -33,6 +33,11 @@ function configureBackend(stack: TerraformStack, federation: FederationConfig): 
     bucket: s3.bucket,
     key: `${s3.keyPrefix}/${stack.node.id}.tfstate`,
     region: s3.region,
+    // With encrypt, Terraform asks for SSE-KMS when kms_key_id is set, else SSE-C when a customer key is
+    // (AWS_SSE_CUSTOMER_KEY), else SSE-S3 (internal/backend/remote-state/s3/client.go, put). The same settings
+    // reach the terraform_remote_state readers, which need the customer key to read SSE-C objects.
+    encrypt: s3.encryption !== "none",
+    ...(s3.encryption === "sse-kms" && s3.kmsKeyId ? { kmsKeyId: s3.kmsKeyId } : {}),
     ...(s3.endpoint
       ? {
           endpoints: { s3: s3.endpoint },

@@ -5,6 +5,7 @@ import type { IConstruct } from "constructs";
 import type { FederationConfig } from "../config/schema";
 import { FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
+import { protectLocalState } from "./local-state";
 import { writeReviewableFiles } from "./reviewable-output";
 import { stopRecordingTokenStackTraces } from "./token-stack-traces";
 import { markRemoteStateSensitive } from "./sensitive-remote-state";
@@ -78,6 +79,7 @@ export function synthesizeFederation(
     keepForCli(target, staging);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
+    protectLocalState(federation, target, Object.keys(app.manifest.stacks));
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;

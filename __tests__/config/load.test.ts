@@ -132,6 +132,21 @@ describe("bad input is rejected with the field path and the fix", () => {
       /^state\.s3: is missing \(give bucket and endpoint for backend s3\)/,
     ],
     [
+      "state encrypted with KMS but no key named",
+      (c) => (c.state = { backend: "s3", s3: { bucket: "fed-state", encryption: "sse-kms" } }),
+      /^state\.s3\.encryption: sse-kms needs state\.s3\.kmsKeyId \(give the key's ID or ARN\)/,
+    ],
+    [
+      "a KMS key that no setting uses",
+      (c) => (c.state = { backend: "s3", s3: { bucket: "fed-state", kmsKeyId: "alias/state" } }),
+      /^state\.s3\.kmsKeyId: is only used with encryption sse-kms/,
+    ],
+    [
+      "an encryption the backend does not offer",
+      (c) => (c.state = { backend: "s3", s3: { bucket: "fed-state", encryption: "aes" as never } }),
+      /^state\.s3\.encryption: must be one of sse-s3, sse-kms, sse-c, none/,
+    ],
+    [
       "an unknown rollout stage",
       (c) => (c.rollout = { stage: "deny" as never }),
       /^rollout\.stage: must be one of cluster, acl, mesh, enforced/,

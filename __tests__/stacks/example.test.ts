@@ -95,8 +95,10 @@ describe("the example federation", () => {
         use_path_style: true,
         use_lockfile: true,
         skip_s3_checksum: true,
+        encrypt: true,
       }),
     );
+    expect(prod2.terraform.backend.s3.kms_key_id).toBeUndefined();
     expect(prod2.terraform.required_version).toBe(">= 1.10");
     const remote = Object.values(prod2.data.terraform_remote_state) as { backend: string; config: { key: string } }[];
     expect(remote.map((r) => [r.backend, r.config.key]).sort()).toEqual([
@@ -104,6 +106,33 @@ describe("the example federation", () => {
       ["s3", "consul-federation/prod1-gateways.tfstate"],
       ["s3", "consul-federation/prod1.tfstate"],
     ]);
+  });
+
+  it.each([
+    ["sse-kms", { encrypt: true, kms_key_id: "alias/consul-state" }],
+    ["sse-c", { encrypt: true }],
+    ["none", { encrypt: false }],
+  ] as const)("encrypts state at rest as asked (%s), for the readers of the state too", (encryption, expected) => {
+    const synthesized = synthFederation(
+      exampleConfig((c) => {
+        c.state = {
+          backend: "s3",
+          s3: {
+            bucket: "fed-state",
+            encryption,
+            ...(encryption === "sse-kms" ? { kmsKeyId: "alias/consul-state" } : {}),
+          },
+        };
+      }),
+    );
+    const prod2 = JSON.parse(synthesized.get("prod2") as string);
+    const pick = (config: Record<string, unknown>) => ({
+      encrypt: config.encrypt,
+      ...(config.kms_key_id === undefined ? {} : { kms_key_id: config.kms_key_id }),
+    });
+    expect(pick(prod2.terraform.backend.s3)).toEqual(expected);
+    const readers = Object.values(prod2.data.terraform_remote_state) as { config: Record<string, unknown> }[];
+    expect(readers.map((reader) => pick(reader.config))).toEqual(readers.map(() => expected));
   });
 });
 

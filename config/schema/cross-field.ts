@@ -259,6 +259,17 @@ function checkState(config: Document, ctx: Ctx): void {
   if (state.backend === "s3" && state.s3 === undefined) {
     problem(ctx, ["state", "s3"], "is missing (give bucket and endpoint for backend s3)");
   }
+  const s3 = asRecord(state.s3);
+  const kms = s3.encryption === "sse-kms";
+  if (kms !== (s3.kmsKeyId !== undefined)) {
+    problem(
+      ctx,
+      ["state", "s3", kms ? "encryption" : "kmsKeyId"],
+      kms
+        ? "sse-kms needs state.s3.kmsKeyId (give the key's ID or ARN)"
+        : "is only used with encryption sse-kms (remove it or set encryption: sse-kms)",
+    );
+  }
 }
 
 /** The Envoy release is one that the Consul release supports. */

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { ROLLOUT_STAGES } from "../../domain/stages";
 import { httpsUrl, strictObject, withoutTemplates } from "./primitives";
 
+/** How the S3 backend encrypts state at rest (its `encrypt`, `kms_key_id` and `sse_customer_key`). */
+export const S3_STATE_ENCRYPTION = ["sse-s3", "sse-kms", "sse-c", "none"] as const;
+
 /** `state` and `rollout`: where Terraform keeps state, and how far the rollout goes. */
 
 export const stateSchema = strictObject({
@@ -24,6 +27,15 @@ export const stateSchema = strictObject({
       .regex(/^[A-Za-z0-9._/-]+$/, { error: "must be a path prefix such as consul-federation" })
       .default("consul-federation")
       .describe("State files are <keyPrefix>/<stack>.tfstate."),
+    encryption: z
+      .enum(S3_STATE_ENCRYPTION, { error: `must be one of ${S3_STATE_ENCRYPTION.join(", ")}` })
+      .default("sse-s3")
+      .describe(
+        "Server-side encryption of every state file: sse-s3 (the store's own key), sse-kms (kmsKeyId), sse-c (a 256-bit key from AWS_SSE_CUSTOMER_KEY, never from this file), or none for a store that offers none.",
+      ),
+    kmsKeyId: withoutTemplates(z.string().regex(/^\S+$/, { error: "must be a KMS key ID or ARN, without spaces" }))
+      .optional()
+      .describe("With encryption sse-kms: the key's ID or ARN."),
   })
     .optional()
     .describe(
