@@ -1,5 +1,11 @@
 import { exampleFiles } from "./../support/example";
-import { itWithTool, shellcheck, validateCloudConfig, validateSystemdUnits } from "../support/validators";
+import {
+  itWithTool,
+  shellcheck,
+  systemdExposure,
+  validateCloudConfig,
+  validateSystemdUnits,
+} from "../support/validators";
 
 /**
  * Every file a VM of the example federation receives, proven by the tool that will consume it.
@@ -50,6 +56,52 @@ describe("rendered node files", () => {
     );
     expect(Object.keys(units).length).toBeGreaterThanOrEqual(3);
     expect(validateSystemdUnits(units as Record<string, string>)).toEqual([]);
+  });
+
+  const unitOf = (node: string, unit: string) => files.get(`nodes/prod1/${node}/${unit}`) ?? "";
+  const sandboxed = {
+    "server consul.service": unitOf("prod1-server-1", "consul.service"),
+    "gateway consul.service": unitOf("prod1-gateway-1", "consul.service"),
+    "consul-mesh-gateway.service": unitOf("prod1-gateway-1", "consul-mesh-gateway.service"),
+  };
+
+  it("every service runs unprivileged in a read-only system, writing only the agent's data directory", () => {
+    for (const [unit, text] of Object.entries(sandboxed)) {
+      const settings = text.split("\n");
+      for (const line of [
+        "User=consul",
+        "NoNewPrivileges=yes",
+        "CapabilityBoundingSet=",
+        "AmbientCapabilities=",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "ProtectProc=invisible",
+      ]) {
+        expect({ unit, line, present: settings.includes(line) }).toEqual({ unit, line, present: true });
+      }
+      const writable = settings.filter((line) => line.startsWith("ReadWritePaths="));
+      expect({ unit, writable }).toEqual({
+        unit,
+        writable: unit.includes("mesh") ? [] : ["ReadWritePaths=/opt/consul"],
+      });
+    }
+  });
+
+  it("the gateway's token file is for systemd alone (root, 0600)", () => {
+    const manifest = files.get("nodes/prod1/prod1-gateway-1/manifest.tsv") ?? "";
+    expect(manifest.split("\n").find((line) => line.includes("\tmesh-gateway.env\t"))).toMatch(
+      /^0600\troot\troot\tmesh-gateway\.env\t/,
+    );
+  });
+
+  itWithTool("systemd-analyze", "systemd-analyze security rates every service's exposure below 4 of 10", () => {
+    const exposure = systemdExposure({
+      "consul.service": sandboxed["server consul.service"],
+      "consul-mesh-gateway.service": sandboxed["consul-mesh-gateway.service"],
+    });
+    for (const [unit, level] of Object.entries(exposure))
+      expect({ unit, level: level < 4 }).toEqual({ unit, level: true });
   });
 
   itWithTool("shellcheck", "every shell script and sourced environment file passes shellcheck", () => {

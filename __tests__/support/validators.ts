@@ -203,6 +203,24 @@ export function validateSystemdUnits(
   });
 }
 
+/**
+ * The overall exposure `systemd-analyze security` gives each unit (0 is fully sandboxed, 10 not at all),
+ * judged offline from the unit files alone (systemd 250+). Keys of `units` are file names.
+ */
+export function systemdExposure(units: Readonly<Record<string, string>>): Record<string, number> {
+  return withTempDir((dir) => {
+    const exposure: Record<string, number> = {};
+    for (const [name, content] of Object.entries(units)) {
+      writeFileSync(join(dir, name), content);
+      const result = run("systemd-analyze", ["security", "--offline=true", "--no-pager", name], dir);
+      const overall = /Overall exposure level for \S+: (\d+\.\d+)/.exec(`${result.stdout}${result.stderr}`);
+      if (overall === null) throw new Error(unexplainedFailure("systemd-analyze security", result));
+      exposure[name] = Number(overall[1]);
+    }
+    return exposure;
+  });
+}
+
 function addStub(root: string, executable: string): void {
   if (!executable.startsWith("/")) throw new Error(`validateSystemdUnits: stub path must be absolute: ${executable}`);
   const stub = join(root, executable);

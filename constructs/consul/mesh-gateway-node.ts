@@ -92,7 +92,9 @@ export class MeshGatewayNode extends Construct {
             WAN_ADDRESS: this.vm.publicIp,
             ...(props.gatewayToken ? { CONSUL_HTTP_TOKEN: props.gatewayToken } : {}),
           }),
-          { group: "consul", mode: "0640", restarts: [MESH_GATEWAY_UNIT] },
+          // systemd reads an EnvironmentFile as root before it drops to the service's user: the gateway's
+          // token stays out of reach of every process that runs as consul.
+          { mode: "0600", restarts: [MESH_GATEWAY_UNIT] },
         ),
       ],
     });

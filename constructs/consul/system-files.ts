@@ -63,6 +63,45 @@ export function consulNodeCloudConfig(hostname: string, users: readonly SystemUs
   };
 }
 
+/**
+ * The sandbox both services run in (systemd.exec(5)), each setting checked against what they need:
+ * - Nothing runs privileged: every port is above 1024 (DNS is 8600, the mesh port 8443), Consul does not
+ *   mlock, so the capability sets are empty and no process may gain more (NoNewPrivileges).
+ * - The file system is read-only (ProtectSystem=strict) but for the agent's data directory, which the agent
+ *   unit opens with ReadWritePaths. /dev/shm, where Envoy keeps its hot-restart memory, is not covered by
+ *   ProtectSystem; PrivateDevices would hide it, so it stays unset.
+ * - /tmp is private and writable: `consul connect envoy` hands Envoy its bootstrap through a FIFO in
+ *   os.TempDir() (command/connect/envoy/exec_unix.go, makeBootstrapPipe).
+ * - Sockets: IP for Consul's and Envoy's ports, Unix for the journal and notify socket, Netlink because Go
+ *   lists the interfaces (for the advertise address template) through it.
+ * - UMask 0027: what the agents write (Raft data, their state) is not world-readable.
+ */
+export const SERVICE_SANDBOX = {
+  NoNewPrivileges: true,
+  CapabilityBoundingSet: "",
+  AmbientCapabilities: "",
+  ProtectSystem: "strict",
+  ProtectHome: true,
+  PrivateTmp: true,
+  PrivateMounts: true,
+  // Only its own processes in /proc; the node's other processes are none of its business.
+  ProtectProc: "invisible",
+  RemoveIPC: true,
+  ProtectKernelTunables: true,
+  ProtectKernelModules: true,
+  ProtectKernelLogs: true,
+  ProtectControlGroups: true,
+  ProtectClock: true,
+  ProtectHostname: true,
+  RestrictNamespaces: true,
+  RestrictRealtime: true,
+  RestrictSUIDSGID: true,
+  LockPersonality: true,
+  SystemCallArchitectures: "native",
+  RestrictAddressFamilies: "AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+  UMask: "0027",
+} as const;
+
 export function consulUnit(role: NodeKind): SystemdUnit {
   return {
     Unit: {
@@ -84,6 +123,8 @@ export function consulUnit(role: NodeKind): SystemdUnit {
       Restart: "on-failure",
       RestartSec: 5,
       LimitNOFILE: 65536,
+      ...SERVICE_SANDBOX,
+      ReadWritePaths: NODE_PATHS.dataDir,
     },
     Install: { WantedBy: "multi-user.target" },
   };
@@ -141,6 +182,7 @@ export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
       // Envoy logs to stderr: keep it in the journal.
       StandardOutput: "journal",
       StandardError: "journal",
+      ...SERVICE_SANDBOX,
     },
     Install: { WantedBy: "multi-user.target" },
   };
