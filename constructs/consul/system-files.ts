@@ -68,8 +68,10 @@ export function consulNodeCloudConfig(hostname: string, users: readonly SystemUs
  * - Nothing runs privileged: every port is above 1024 (DNS is 8600, the mesh port 8443), Consul does not
  *   mlock, so the capability sets are empty and no process may gain more (NoNewPrivileges).
  * - The file system is read-only (ProtectSystem=strict) but for the agent's data directory, which the agent
- *   unit opens with ReadWritePaths. /dev/shm, where Envoy keeps its hot-restart memory, is not covered by
- *   ProtectSystem; PrivateDevices would hide it, so it stays unset.
+ *   unit opens with ReadWritePaths (node-apply.sh makes it on every role). A setting that makes either write
+ *   elsewhere (`log_file`, `pid_file`, Envoy file access logs) needs its path added here, or the service
+ *   fails at start with "read-only file system". Devices are private: `consul connect envoy` starts Envoy
+ *   with --disable-hot-restart (command/connect/envoy/exec_unix.go), so not even /dev/shm is needed.
  * - /tmp is private and writable: `consul connect envoy` hands Envoy its bootstrap through a FIFO in
  *   os.TempDir() (command/connect/envoy/exec_unix.go, makeBootstrapPipe).
  * - Sockets: IP for Consul's and Envoy's ports, Unix for the journal and notify socket, Netlink because Go
@@ -83,6 +85,7 @@ export const SERVICE_SANDBOX = {
   ProtectSystem: "strict",
   ProtectHome: true,
   PrivateTmp: true,
+  PrivateDevices: true,
   PrivateMounts: true,
   // Only its own processes in /proc; the node's other processes are none of its business.
   ProtectProc: "invisible",
@@ -179,6 +182,8 @@ export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
       ExecStart: meshGatewayCommand(envoyLogLevel).join(" "),
       Restart: "on-failure",
       RestartSec: 5,
+      // One descriptor per connection through the gateway: the default soft limit of 1024 is far too low.
+      LimitNOFILE: 65536,
       // Envoy logs to stderr: keep it in the journal.
       StandardOutput: "journal",
       StandardError: "journal",

@@ -1,5 +1,5 @@
 import { exampleFiles } from "./../../support/example";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
@@ -344,6 +344,24 @@ describe("node-apply.sh on a mesh gateway", () => {
     expect(run.status).toBe(0);
     expect(run.calls).toContain("systemctl restart consul-mesh-gateway.service");
     expect(run.calls).not.toContain("systemctl restart consul.service");
+  });
+
+  it("takes /etc/consul.d back from the package and makes the sandboxed agent's data directory, before any start", () => {
+    const run = applyGateway();
+    expect(run.status).toBe(0);
+    const packages = indexOf(run.calls, /^apt-get .*install/);
+    const settings = indexOf(run.calls, /^chown root:consul \/etc\/consul\.d$/);
+    const data = indexOf(run.calls, /^chown consul:consul \/opt\/consul$/);
+    const start = indexOf(run.calls, /^systemctl (re)?start consul\.service/);
+    expect({ packages, settings, data, start }).toEqual({
+      packages: expect.any(Number),
+      settings: expect.any(Number),
+      data: expect.any(Number),
+      start: expect.any(Number),
+    });
+    expect([packages < settings, settings < start, data < start, data > -1]).toEqual([true, true, true, true]);
+    expect(statSync(join(run.root, "etc/consul.d")).mode & 0o777).toBe(0o750);
+    expect(statSync(join(run.root, "opt/consul")).mode & 0o777).toBe(0o750);
   });
 
   it("stops Envoy when the gateway no longer runs it (a move below the mesh stage)", () => {

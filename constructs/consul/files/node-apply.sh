@@ -175,6 +175,21 @@ ensure_packages() {
   done
 }
 
+# Consul's package re-owns /etc/consul.d for the consul user on every install and upgrade, and makes
+# /opt/consul (hashicorp/consul .release/linux/postinstall): the settings directory goes back to root, readable
+# by the group, and the data directory exists on every role, since the sandboxed agent may write there alone
+# (ReadWritePaths; a missing path fails the unit with 226/NAMESPACE). Servers get theirs from the volume.
+secure_consul_directories() {
+  install -d -m 0750 -o root -g consul "$root/etc/consul.d"
+  chown root:consul "$root/etc/consul.d"
+  chmod 0750 "$root/etc/consul.d"
+  if [[ -z "${DATA_VOLUME_ID:-}" ]]; then
+    install -d -m 0750 -o consul -g consul "$root$DATA_DIR"
+    chown consul:consul "$root$DATA_DIR"
+    chmod 0750 "$root$DATA_DIR"
+  fi
+}
+
 # The data volume's device, found by its volume ID on any bus: virtio-blk shows the first 20 characters of
 # the ID (virtio-<id>), virtio-scsi the whole ID (scsi-0QEMU_QEMU_HARDDISK_<id>).
 data_device=
@@ -244,7 +259,8 @@ install_files() {
   while IFS=$'\t' read -r mode owner group name destination units; do
     [[ -n "$name" ]] || continue
     target="$root$destination"
-    install -d -m 0755 "$(dirname "$target")"
+    # Only a missing folder is made: `install -d` would also reset the mode of one that exists (/etc/consul.d).
+    [[ -d "$(dirname "$target")" ]] || install -d -m 0755 "$(dirname "$target")"
     # Earlier releases kept a copy of each replaced file, secrets included: none is kept now.
     rm -f "$target.previous"
     if [[ -f "$target" ]] && cmp -s "$staging/$name" "$target" &&
@@ -378,6 +394,7 @@ wait_for_cloud_init
 ensure_system_users
 converge_apt_sources
 ensure_packages
+secure_consul_directories
 mount_data_volume
 validate_staged_config
 refuse_turning_acls_off
