@@ -83,7 +83,13 @@ export const BUILT_IN_POLICIES = {
   globalManagement: "global-management",
 } as const;
 
-/** Mesh gateways (Consul's documented policy), valid in every datacenter of the federation. */
+/**
+ * Mesh gateways, valid in every datacenter of the federation: Consul's documented permissions
+ * (https://developer.hashicorp.com/consul/docs/secure/acl/token/mesh-gateway): `mesh = "write"` for the leaf
+ * certificates a gateway obtains, its own service to register, read on all services and nodes to route, and
+ * `agent_prefix` read for `consul connect envoy`; `peering = "read"` is left out, as the page allows without
+ * cluster peering.
+ */
 export function meshGatewayRules(serviceName: string): AclRules {
   return {
     mesh: "write",

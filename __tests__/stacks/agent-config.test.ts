@@ -45,7 +45,8 @@ describe("agent configuration of every node of the example", () => {
       expect(agent.ports).toEqual({ http: -1, https: 8501, grpc: -1, grpc_tls: 8503, dns: 8600 });
       if (agent.server) {
         expect(agent.bootstrap_expect).toBe(3);
-        expect(agent.auto_encrypt).toEqual({ allow_tls: true });
+        // Every agent has a certificate from the federation CA: no server signs certificates for clients.
+        expect(agent.auto_encrypt).toBeUndefined();
         expect(agent.tls.defaults.cert_file).toBe("/etc/consul.d/tls/agent.pem");
       } else {
         // Its own certificate from the federation CA, which Envoy's -ca-file verifies; no auto_encrypt.

@@ -64,7 +64,6 @@ export interface ConsulAgentConfig {
     readonly https: { readonly verify_incoming: boolean };
     readonly grpc: { readonly verify_incoming: boolean; readonly use_auto_cert?: boolean };
   };
-  readonly auto_encrypt?: { readonly allow_tls?: boolean; readonly tls?: boolean };
   readonly ports: {
     readonly http: number;
     readonly https: number;
@@ -173,9 +172,9 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
     },
     ...(input.connect
       ? {
-          // For client agents that join later (e.g. Nomad clients). Only with Connect: auto_encrypt signs
-          // with the Connect CA, which a secondary has only once WAN federation is up.
-          auto_encrypt: { allow_tls: true },
+          // No auto_encrypt.allow_tls: every agent of this design (servers, gateways) has its certificate from
+          // the federation CA, and a server that signs certificates for any client that asks only widens what a
+          // stolen gossip key and token can do.
           connect: { enabled: true, enable_mesh_gateway_wan_federation: true },
           ...(input.primaryGateways ? { primary_gateways: [...input.primaryGateways] } : {}),
         }
