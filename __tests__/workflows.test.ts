@@ -103,10 +103,13 @@ describe("workflows", () => {
       expect(workflow(name).permissions).toEqual({ contents: "read" });
     });
 
-    it("pins every action to a version", () => {
+    it("pins every action to a full commit SHA, with its version in a comment", () => {
       const uses = allSteps(name).flatMap((step) => (step.uses === undefined ? [] : [step.uses]));
       expect(uses.length).toBeGreaterThan(0);
-      for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+      for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+      const lines = (sources.get(name) ?? "").split("\n").filter((line) => /^\s*(- )?uses:/.test(line));
+      expect(lines).toHaveLength(uses.length);
+      for (const line of lines) expect(line).toMatch(/@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     });
 
     it("never echoes a secret", () => {
@@ -154,6 +157,22 @@ describe("workflows", () => {
       expect(plan.concurrency?.group).toContain("github.event.pull_request.number");
     });
 
+    it("runs the pull request's code with the plan environment's secrets: no SSH key, state read without a lock", () => {
+      expect(job.environment).toBe("plan");
+      expect(sources.get("plan.yml")).not.toMatch(/SSH_PRIVATE_KEY|ssh-add/);
+      const used = [...(sources.get("plan.yml") ?? "").matchAll(/secrets\.(\w+)/g)].map((match) => match[1]);
+      expect([...new Set(used)].sort()).toEqual([
+        "OS_APPLICATION_CREDENTIAL_ID",
+        "OS_APPLICATION_CREDENTIAL_SECRET",
+        "OS_AUTH_URL",
+        "OS_REGION_NAME",
+        "STATE_ACCESS_KEY_ID",
+        "STATE_SECRET_ACCESS_KEY",
+      ]);
+      const diff = job.steps.find((step) => /npx cdktf diff/.test(step.run ?? ""));
+      expect(diff?.env?.TF_CLI_ARGS_plan).toBe("-lock=false");
+    });
+
     it("may write pull-request comments and nothing else", () => {
       expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     });
@@ -199,5 +218,14 @@ describe("workflows", () => {
       const ssh = job.steps.find((step) => (step.run ?? "").includes("ssh-add"));
       expect(ssh?.env).toEqual({ SSH_PRIVATE_KEY: "${{ secrets.SSH_PRIVATE_KEY }}" });
     });
+  });
+
+  it("are kept up to date by Dependabot, pins included", () => {
+    const config = parse(readFileSync(join(directory, "..", "dependabot.yml"), "utf8")) as {
+      updates: { "package-ecosystem": string; directory: string }[];
+    };
+    expect(config.updates).toEqual(
+      expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" })]),
+    );
   });
 });
