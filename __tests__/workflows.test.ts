@@ -173,6 +173,13 @@ describe("workflows", () => {
       expect(diff?.env?.TF_CLI_ARGS_plan).toBe("-lock=false");
     });
 
+    it("prints no plan text to the job's log: plans reach readers only through the redacting summary", () => {
+      const script = job.steps.map((step) => step.run ?? "").join("\n");
+      expect(script).not.toMatch(/\bcat\b[^\n|>]*\.(plan\.txt|log)"?\s*$/m);
+      expect(script).not.toMatch(/terraform[^\n]*show[^\n]*plan\s*$/m);
+      expect(script).toMatch(/scripts\/plan-summary\.ts[^\n]*>"\$RUNNER_TEMP\/plan-comment\.md"/);
+    });
+
     it("may write pull-request comments and nothing else", () => {
       expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     });
