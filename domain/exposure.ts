@@ -7,10 +7,10 @@ import { cidrSize, formatCidr, Ipv4Cidr, parseIpv4Cidr } from "./ipv4";
  */
 
 /** The widest single CIDR an operator-only port may be opened to: a /8 (16,777,216 addresses). */
-export const NARROWEST_ALLOWED_PREFIX = 8;
+export const WIDEST_OPERATOR_PREFIX = 8;
 
 /** The most publicly routable addresses a whole list may cover together: as many as one /8 holds. */
-export const PUBLIC_ADDRESS_BOUND = 2 ** (32 - NARROWEST_ALLOWED_PREFIX);
+export const PUBLIC_ADDRESS_BOUND = 2 ** (32 - WIDEST_OPERATOR_PREFIX);
 
 /**
  * Blocks that are not globally reachable unicast sources, from IANA's IPv4 Special-Purpose Address Registry
@@ -81,9 +81,9 @@ export function operatorReachProblems(texts: readonly string[], what: string): s
     const parsed = parseIpv4Cidr(text);
     return parsed.ok ? [parsed.cidr] : [];
   });
-  const fix = `list the operators' networks, none wider than /${NARROWEST_ALLOWED_PREFIX}`;
+  const fix = `list the operators' networks, none wider than /${WIDEST_OPERATOR_PREFIX}`;
   const tooWide = cidrs
-    .filter((cidr) => cidr.prefixLength < NARROWEST_ALLOWED_PREFIX)
+    .filter((cidr) => cidr.prefixLength < WIDEST_OPERATOR_PREFIX)
     .map((cidr) => {
       const reach = cidr.prefixLength === 0 ? "the whole internet" : `${count(cidrSize(cidr))} addresses`;
       return `${formatCidr(cidr)} would open ${what} to ${reach} (${fix})`;
@@ -92,7 +92,7 @@ export function operatorReachProblems(texts: readonly string[], what: string): s
   const covered = publicAddressesCovered(cidrs);
   if (covered <= PUBLIC_ADDRESS_BOUND) return [];
   return [
-    `together these CIDRs would open ${what} to ${count(covered)} public addresses, more than a /${NARROWEST_ALLOWED_PREFIX} holds (${fix}, not public address space wholesale)`,
+    `together these CIDRs would open ${what} to ${count(covered)} public addresses, more than a /${WIDEST_OPERATOR_PREFIX} holds (${fix}, not public address space wholesale)`,
   ];
 }
 

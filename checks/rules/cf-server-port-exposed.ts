@@ -1,5 +1,5 @@
 import { NetworkingSecgroupRuleV2 } from "../../.gen/providers/openstack/networking-secgroup-rule-v2";
-import { NARROWEST_ALLOWED_PREFIX } from "../../domain/exposure";
+import { WIDEST_OPERATOR_PREFIX } from "../../domain/exposure";
 import { parseIpv4Cidr } from "../../domain/ipv4";
 import { ADMIN_AND_SERVER_PORTS } from "../../domain/ports";
 import type { FederationRule } from "../engine";
@@ -10,7 +10,7 @@ const EVERYWHERE = ["0.0.0.0/0", "::/0"];
 function reachesTooFar(remote: string): boolean {
   if (EVERYWHERE.includes(remote)) return true;
   const parsed = parseIpv4Cidr(remote);
-  return parsed.ok && parsed.cidr.prefixLength < NARROWEST_ALLOWED_PREFIX;
+  return parsed.ok && parsed.cidr.prefixLength < WIDEST_OPERATOR_PREFIX;
 }
 
 export const rule: FederationRule = {

@@ -92,8 +92,8 @@ export class MeshGatewayNode extends Construct {
             WAN_ADDRESS: this.vm.publicIp,
             ...(props.gatewayToken ? { CONSUL_HTTP_TOKEN: props.gatewayToken } : {}),
           }),
-          // systemd reads an EnvironmentFile as root before it drops to the service's user: the gateway's
-          // token stays out of reach of every process that runs as consul.
+          // systemd reads an EnvironmentFile as root before it drops to the service's user, so the file is
+          // root's alone (Envoy still receives the token in its environment; see the README's residual risk).
           { mode: "0600", restarts: [MESH_GATEWAY_UNIT] },
         ),
       ],

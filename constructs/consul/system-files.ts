@@ -74,8 +74,8 @@ export function consulNodeCloudConfig(hostname: string, users: readonly SystemUs
  *   with --disable-hot-restart (command/connect/envoy/exec_unix.go), so not even /dev/shm is needed.
  * - /tmp is private and writable: `consul connect envoy` hands Envoy its bootstrap through a FIFO in
  *   os.TempDir() (command/connect/envoy/exec_unix.go, makeBootstrapPipe).
- * - Sockets: IP for Consul's and Envoy's ports, Unix for the journal and notify socket, Netlink because Go
- *   lists the interfaces (for the advertise address template) through it.
+ * - Sockets: IP for Consul's and Envoy's ports, Unix for the journal and notify socket, Netlink because Go's
+ *   net.Interfaces reads the node's interfaces through it.
  * - UMask 0027: what the agents write (Raft data, their state) is not world-readable.
  */
 export const SERVICE_SANDBOX = {
