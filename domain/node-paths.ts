@@ -33,4 +33,7 @@ export interface SystemUser {
  */
 export const SYSTEM_USERS = {
   consul: { name: "consul", uid: 8300, gid: 8300, home: NODE_PATHS.dataDir },
+  // Envoy on the gateways faces other datacenters: it runs apart from the agent, without access to the agent's
+  // key, configuration or data. It needs no home; /nonexistent is Debian's convention for that.
+  envoy: { name: "consul-envoy", uid: 8301, gid: 8301, home: "/nonexistent" },
 } as const satisfies Record<string, SystemUser>;

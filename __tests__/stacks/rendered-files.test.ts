@@ -68,8 +68,11 @@ describe("rendered node files", () => {
   it("every service runs unprivileged in a read-only system, writing only the agent's data directory", () => {
     for (const [unit, text] of Object.entries(sandboxed)) {
       const settings = text.split("\n");
+      // Envoy faces other datacenters: it runs as its own user, not as the agent's.
+      const user = unit.includes("mesh") ? "consul-envoy" : "consul";
       for (const line of [
-        "User=consul",
+        `User=${user}`,
+        `Group=${user}`,
         "NoNewPrivileges=yes",
         "CapabilityBoundingSet=",
         "AmbientCapabilities=",

@@ -36,7 +36,7 @@ export class MeshGatewayNode extends Construct {
 
     this.hostKey = new SshHostKey(this, "ssh-host-key");
     const cloudConfig = renderCloudConfig({
-      ...consulNodeCloudConfig(props.nodeName, [SYSTEM_USERS.consul]),
+      ...consulNodeCloudConfig(props.nodeName, [SYSTEM_USERS.consul, SYSTEM_USERS.envoy]),
       ssh_keys: this.hostKey.cloudConfigKeys(),
     });
     this.vm = new FloatingIpInstance(this, "vm", { name: props.nodeName, ...props.vm, userData: cloudConfig });
@@ -66,7 +66,7 @@ export class MeshGatewayNode extends Construct {
             nodeName: props.nodeName,
             role: "gateway",
             packages: props.packages,
-            systemUsers: [SYSTEM_USERS.consul],
+            systemUsers: [SYSTEM_USERS.consul, SYSTEM_USERS.envoy],
             aclsOffConfirmed: props.aclsOffConfirmed,
             startGateway: props.startGateway,
           }),

@@ -1,4 +1,4 @@
-import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SystemUser } from "../../domain/node-paths";
+import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS, SystemUser } from "../../domain/node-paths";
 import { CONSUL_PORTS, ENVOY_ADMIN_ADDRESS, MESH_GATEWAY_PORT, NodeKind } from "../../domain/ports";
 import { CloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
@@ -176,8 +176,10 @@ export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
     },
     Service: {
       Type: "simple",
-      User: "consul",
-      Group: "consul",
+      // Its own user: the CA certificate is all it reads from /etc/consul.d (world-readable, through a directory
+      // others may pass but not list); the agent's key and configuration stay the consul group's.
+      User: SYSTEM_USERS.envoy.name,
+      Group: SYSTEM_USERS.envoy.name,
       EnvironmentFile: NODE_PATHS.gatewayEnvironment,
       ExecStart: meshGatewayCommand(envoyLogLevel).join(" "),
       Restart: "on-failure",

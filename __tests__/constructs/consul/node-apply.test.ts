@@ -346,6 +346,18 @@ describe("node-apply.sh on a mesh gateway", () => {
     expect(run.calls).not.toContain("systemctl restart consul.service");
   });
 
+  it("makes Envoy's own user beside the agent's, with pinned IDs", () => {
+    const run = applyGateway(healthyStubs({ getent: { exit: 2 } }));
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual(
+      expect.arrayContaining([
+        "groupadd --system --gid 8300 consul",
+        "groupadd --system --gid 8301 consul-envoy",
+        "useradd --system --uid 8301 --gid consul-envoy --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin consul-envoy",
+      ]),
+    );
+  });
+
   it("takes /etc/consul.d back from the package and makes the sandboxed agent's data directory, before any start", () => {
     const run = applyGateway();
     expect(run.status).toBe(0);
@@ -360,7 +372,7 @@ describe("node-apply.sh on a mesh gateway", () => {
       start: expect.any(Number),
     });
     expect([packages < settings, settings < start, data < start, data > -1]).toEqual([true, true, true, true]);
-    expect(statSync(join(run.root, "etc/consul.d")).mode & 0o777).toBe(0o750);
+    expect(statSync(join(run.root, "etc/consul.d")).mode & 0o777).toBe(0o751);
     expect(statSync(join(run.root, "opt/consul")).mode & 0o777).toBe(0o750);
   });
 
