@@ -71,7 +71,7 @@ export function consulNodeCloudConfig(hostname: string, users: readonly SystemUs
  *   unit opens with ReadWritePaths (node-apply.sh makes it on every role). A setting that makes either write
  *   elsewhere (`log_file`, `pid_file`, Envoy file access logs) needs its path added here, or the service
  *   fails at start with "read-only file system". Devices are private: `consul connect envoy` starts Envoy
- *   with --disable-hot-restart (command/connect/envoy/exec_unix.go), so not even /dev/shm is needed.
+ *   with --disable-hot-restart (command/connect/envoy/exec_unix.go, execEnvoy), so not even /dev/shm is needed.
  * - /tmp is private and writable: `consul connect envoy` hands Envoy its bootstrap through a FIFO in
  *   os.TempDir() (command/connect/envoy/exec_unix.go, makeBootstrapPipe).
  * - Sockets: IP for Consul's and Envoy's ports, Unix for the journal and notify socket, Netlink because Go's
