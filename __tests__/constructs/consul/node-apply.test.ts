@@ -362,8 +362,8 @@ describe("node-apply.sh on a mesh gateway", () => {
     const run = applyGateway();
     expect(run.status).toBe(0);
     const packages = indexOf(run.calls, /^apt-get .*install/);
-    const settings = indexOf(run.calls, /^chown root:consul \/etc\/consul\.d$/);
-    const data = indexOf(run.calls, /^chown consul:consul \/opt\/consul$/);
+    const settings = indexOf(run.calls, /^install -d -m 0751 -o root -g consul \/etc\/consul\.d$/);
+    const data = indexOf(run.calls, /^install -d -m 0750 -o consul -g consul \/opt\/consul$/);
     const start = indexOf(run.calls, /^systemctl (re)?start consul\.service/);
     expect({ packages, settings, data, start }).toEqual({
       packages: expect.any(Number),

@@ -180,14 +180,11 @@ ensure_packages() {
 # by the group and passable (not listable) by others, so that Envoy's own user reaches the public CA certificate
 # and nothing else; the data directory exists on every role, since the sandboxed agent may write there alone
 # (ReadWritePaths; a missing path fails the unit with 226/NAMESPACE). Servers get theirs from the volume.
+# GNU install -d sets owner and mode on a folder that exists as well as on one it makes.
 secure_consul_directories() {
   install -d -m 0751 -o root -g consul "$root/etc/consul.d"
-  chown root:consul "$root/etc/consul.d"
-  chmod 0751 "$root/etc/consul.d"
   if [[ -z "${DATA_VOLUME_ID:-}" ]]; then
     install -d -m 0750 -o consul -g consul "$root$DATA_DIR"
-    chown consul:consul "$root$DATA_DIR"
-    chmod 0750 "$root$DATA_DIR"
   fi
 }
 
