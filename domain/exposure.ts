@@ -12,6 +12,15 @@ export const WIDEST_OPERATOR_PREFIX = 8;
 /** The most publicly routable addresses a whole list may cover together: as many as one /8 holds. */
 export const PUBLIC_ADDRESS_BOUND = 2 ** (32 - WIDEST_OPERATOR_PREFIX);
 
+interface Interval {
+  readonly start: number;
+  readonly end: number; // exclusive
+}
+
+function intervalOf(cidr: Ipv4Cidr): Interval {
+  return { start: cidr.network, end: cidr.network + cidrSize(cidr) };
+}
+
 /**
  * Blocks that are not globally reachable unicast sources, from IANA's IPv4 Special-Purpose Address Registry
  * (RFC 6890 and its updates: https://www.iana.org/assignments/iana-ipv4-special-registry/) plus multicast
@@ -19,7 +28,7 @@ export const PUBLIC_ADDRESS_BOUND = 2 ** (32 - WIDEST_OPERATOR_PREFIX);
  * 192.168/16, 100.64/10) fall in here, so a list of private networks is never counted as public reach.
  * Disjoint and sorted, which `publicAddressesCovered` relies on.
  */
-const NOT_PUBLIC = [
+const NOT_PUBLIC: readonly Interval[] = [
   "0.0.0.0/8",
   "10.0.0.0/8",
   "100.64.0.0/10",
@@ -37,15 +46,8 @@ const NOT_PUBLIC = [
 ].map((text) => {
   const parsed = parseIpv4Cidr(text);
   if (!parsed.ok) throw new Error(parsed.problem);
-  return parsed.cidr;
+  return intervalOf(parsed.cidr);
 });
-
-interface Interval {
-  readonly start: number;
-  readonly end: number; // exclusive
-}
-
-const intervalOf = (cidr: Ipv4Cidr): Interval => ({ start: cidr.network, end: cidr.network + cidrSize(cidr) });
 
 /** The union of the CIDRs as sorted, disjoint intervals, so that overlapping entries are counted once. */
 function union(cidrs: readonly Ipv4Cidr[]): Interval[] {
@@ -64,7 +66,7 @@ export function publicAddressesCovered(cidrs: readonly Ipv4Cidr[]): number {
   let total = 0;
   for (const interval of union(cidrs)) {
     let covered = interval.end - interval.start;
-    for (const reserved of NOT_PUBLIC.map(intervalOf)) {
+    for (const reserved of NOT_PUBLIC) {
       covered -= Math.max(0, Math.min(interval.end, reserved.end) - Math.max(interval.start, reserved.start));
     }
     total += covered;
