@@ -1,3 +1,5 @@
+import type { NodeKind } from "./ports";
+
 /**
  * Where things live on every node: the files the settings delivery installs and the systemd units it
  * manages. The agent configuration, the units and the apply script all refer to these paths.
@@ -37,3 +39,9 @@ export const SYSTEM_USERS = {
   // key, configuration or data. It needs no home; /nonexistent is Debian's convention for that.
   envoy: { name: "consul-envoy", uid: 8301, gid: 8301, home: "/nonexistent" },
 } as const satisfies Record<string, SystemUser>;
+
+/** The users each kind of node runs services as: the agent's everywhere, Envoy's on the gateways. */
+export const SYSTEM_USERS_OF: Readonly<Record<NodeKind, readonly SystemUser[]>> = {
+  server: [SYSTEM_USERS.consul],
+  gateway: [SYSTEM_USERS.consul, SYSTEM_USERS.envoy],
+};

@@ -1,7 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { MESH_GATEWAY_SERVICE } from "../../domain/names";
-import { MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS } from "../../domain/node-paths";
+import { MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS_OF } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
@@ -36,7 +36,7 @@ export class MeshGatewayNode extends Construct {
 
     this.hostKey = new SshHostKey(this, "ssh-host-key");
     const cloudConfig = renderCloudConfig({
-      ...consulNodeCloudConfig(props.nodeName, [SYSTEM_USERS.consul, SYSTEM_USERS.envoy]),
+      ...consulNodeCloudConfig(props.nodeName, SYSTEM_USERS_OF.gateway),
       ssh_keys: this.hostKey.cloudConfigKeys(),
     });
     this.vm = new FloatingIpInstance(this, "vm", { name: props.nodeName, ...props.vm, userData: cloudConfig });
@@ -66,7 +66,7 @@ export class MeshGatewayNode extends Construct {
             nodeName: props.nodeName,
             role: "gateway",
             packages: props.packages,
-            systemUsers: [SYSTEM_USERS.consul, SYSTEM_USERS.envoy],
+            systemUsers: SYSTEM_USERS_OF.gateway,
             aclsOffConfirmed: props.aclsOffConfirmed,
             startGateway: props.startGateway,
           }),

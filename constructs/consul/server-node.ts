@@ -1,7 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { serverCountProblem } from "../../domain/layout";
-import { SYSTEM_USERS } from "../../domain/node-paths";
+import { SYSTEM_USERS_OF } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
 import { DataVolumeProps, FloatingIpInstance } from "../compute/floating-ip-instance";
 import { ServerCertificate } from "../tls/agent-certificates";
@@ -55,7 +55,7 @@ export class ConsulServerNode extends Construct {
 
     this.hostKey = new SshHostKey(this, "ssh-host-key");
     const cloudConfig = renderCloudConfig({
-      ...consulNodeCloudConfig(props.nodeName, [SYSTEM_USERS.consul]),
+      ...consulNodeCloudConfig(props.nodeName, SYSTEM_USERS_OF.server),
       ssh_keys: this.hostKey.cloudConfigKeys(),
     });
     this.vm = new FloatingIpInstance(this, "vm", {
@@ -94,7 +94,7 @@ export class ConsulServerNode extends Construct {
             nodeName: props.nodeName,
             role: "server",
             packages: props.packages,
-            systemUsers: [SYSTEM_USERS.consul],
+            systemUsers: SYSTEM_USERS_OF.server,
             aclsOffConfirmed: props.aclsOffConfirmed,
             privateAddress: this.vm.privateIp,
             dataVolumeId: this.vm.dataVolumeId,

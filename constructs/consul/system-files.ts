@@ -117,8 +117,8 @@ export function consulUnit(role: NodeKind): SystemdUnit {
     },
     Service: {
       Type: "notify",
-      User: "consul",
-      Group: "consul",
+      User: SYSTEM_USERS.consul.name,
+      Group: SYSTEM_USERS.consul.name,
       ExecStart: `/usr/bin/consul agent -config-file=${NODE_PATHS.agentConfig}`,
       ExecReload: "/bin/kill --signal HUP $MAINPID",
       KillMode: "process",
