@@ -18,7 +18,11 @@ export type TokenName =
   /** What the apply script asks autopilot for the datacenter's health with (`operator = "read"`). */
   | "autopilot-health"
   /** The token Envoy registers the mesh gateway and reads its configuration with. */
-  | "mesh-gateway";
+  | "mesh-gateway"
+  /** A datacenter's token for `consul snapshot save` (`acl = "write"`), with scheduled backups. */
+  | "snapshot"
+  /** Registers the services of the agent's configuration file (the snapshot freshness check). */
+  | "service-registration";
 
 export type TokenMechanism =
   /** A key of `acl.tokens` in the agent's configuration file: read when the agent starts. */
@@ -31,7 +35,11 @@ export type TokenMechanism =
   /** A file of the settings delivery that only the apply script reads, removed with the staging folder. */
   | "apply-script"
   /** `CONSUL_HTTP_TOKEN` in the gateway's environment file, read by `consul connect envoy`. */
-  | "gateway-environment";
+  | "gateway-environment"
+  /** A root-only file that the backup unit loads as a credential, installed with the node's settings. */
+  | "backup-credential"
+  /** The same file, installed by the ACL stack over SSH (the primary's servers come before their tokens). */
+  | "backup-credential-acl-stack";
 
 export interface TokenRoute {
   readonly token: TokenName;
@@ -44,7 +52,7 @@ export interface TokenRoute {
  * The tokens a node receives, in the order its agent configuration lists them. Every token exists from
  * the `acl` stage on: the stage that turns ACLs on creates and delivers all of them. The primary's servers
  * check their datacenter's health with the initial management token: it is the only token that exists in
- * their stack, which comes before the ACL stack.
+ * their stack, which comes before the ACL stack. The backup tokens exist only while backups are enabled.
  */
 export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
   if (role.kind === "gateway") {
@@ -59,14 +67,18 @@ export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
       { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
+      { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },
       { token: "initial-management", mechanism: "apply-script", fromStage: "acl" },
+      { token: "snapshot", mechanism: "backup-credential-acl-stack", fromStage: "acl" },
     ];
   }
   return [
     { token: "agent", mechanism: "agent-config", fromStage: "acl" },
     { token: "dns", mechanism: "agent-config", fromStage: "acl" },
     { token: "replication", mechanism: "agent-config", fromStage: "acl" },
+    { token: "service-registration", mechanism: "agent-config", fromStage: "acl" },
     { token: "autopilot-health", mechanism: "apply-script", fromStage: "acl" },
+    { token: "snapshot", mechanism: "backup-credential", fromStage: "acl" },
   ];
 }
 
@@ -81,6 +93,8 @@ const MECHANISM_LABELS: Record<TokenMechanism, string> = {
   "agent-api": "`PUT /v1/agent/token/<token>` from the ACL stack, kept by token persistence",
   "apply-script": "`health-check.token` beside `node-apply.sh`, removed when it ends",
   "gateway-environment": "`CONSUL_HTTP_TOKEN` in `mesh-gateway.env`, read by `consul connect envoy`",
+  "backup-credential": "`/etc/consul-backup/snapshot.token` (root only), loaded by the backup unit",
+  "backup-credential-acl-stack": "`/etc/consul-backup/snapshot.token` (root only) from the ACL stack over SSH",
 };
 
 /** The routes as the Markdown table printed in the README (a test keeps the two identical). */

@@ -8,7 +8,8 @@ import { ConsulServerNode } from "../constructs/consul/server-node";
 import type { PlannedNode } from "../domain/layout";
 import type { DatacenterFoundation } from "./datacenter-foundation";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
-import { aclSettings, agentSettings, nodePackages } from "./node-settings";
+import { aclSettings, agentSettings, backupSchedule, nodePackages } from "./node-settings";
+import type { SnapshotStore } from "../constructs/storage/snapshot-store";
 import { routeTokens, TokenSecrets } from "./token-routing";
 import { terraformLiteral } from "../constructs/terraform-literal";
 
@@ -27,6 +28,8 @@ export interface NodeGroupContext {
   readonly certificates: (node: PlannedNode) => AgentCertificateSource;
   /** Secondaries: `<address>:<port>` of every primary gateway. */
   readonly primaryGateways?: readonly string[];
+  /** The datacenter's snapshot container and its credential; none without backups. */
+  readonly snapshots?: SnapshotStore;
 }
 
 /** The props every node of the datacenter shares, for one node. */
@@ -108,6 +111,15 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
         healthCheckToken: tokens.applyScript,
+        backup: ctx.snapshots && {
+          ...backupSchedule(plan.config),
+          objectStoreUrl: ctx.snapshots.objectStoreUrl,
+          container: ctx.snapshots.container,
+          identityUrl: ctx.snapshots.identityUrl,
+          objectStoreAuth: ctx.snapshots.authRequest,
+          aclsEnabled: plan.stage.acl,
+          snapshotToken: tokens.backupCredential,
+        },
       }),
     );
   }

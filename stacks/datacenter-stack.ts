@@ -3,6 +3,8 @@ import { Construct } from "constructs";
 import { PinnedImage } from "../constructs/compute/pinned-image";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import { FederationSecrets } from "../constructs/consul/federation-secrets";
+import { SnapshotStore } from "../constructs/storage/snapshot-store";
+import { snapshotContainer } from "../domain/backups";
 import type { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
 import type { ConsulServerNode } from "../constructs/consul/server-node";
 import { MESH_GATEWAY_PORT } from "../domain/ports";
@@ -78,6 +80,13 @@ export class DatacenterStack extends TerraformStack {
     const ca = this.secrets.ca;
     const image = new PinnedImage(this, "os-image", { imageName: terraformLiteral(datacenter.config.openstack.image) });
     this.foundation = new DatacenterFoundation(this, "foundation", { federation: plan.config, datacenter });
+    const snapshots = plan.config.backups.enabled
+      ? new SnapshotStore(this, "snapshots", {
+          containerName: snapshotContainer(datacenter.name),
+          region: terraformLiteral(datacenter.config.openstack.region),
+          description: `Consul snapshots of ${datacenter.name}: list, read, write and delete in its container only`,
+        })
+      : undefined;
     const ctx = {
       plan,
       datacenter,
@@ -87,6 +96,7 @@ export class DatacenterStack extends TerraformStack {
       // The primary's servers bootstrap the ACL system with the management token Terraform made.
       tokens: props.secrets ? (props.tokens ?? {}) : { initialManagement: this.secrets.initialManagementToken },
       primaryGateways: props.primaryGateways,
+      snapshots,
       // The CA lives in this stack for the primary's servers; every other node's certificate comes from the PKI.
       certificates: (node: PlannedNode): AgentCertificateSource =>
         !props.pki && node.role.kind === "server"

@@ -1,4 +1,6 @@
 import type { FederationConfig } from "../config/schema";
+import { calendarPeriod } from "../domain/calendar";
+import { STALE_AFTER_PERIODS } from "../domain/backups";
 import type { StageSettings } from "../domain/stages";
 import type { AgentSettings, ConsulAclSettings, ConsulAclTokens } from "../constructs/consul/agent-config";
 import type { AptRepository, ConsulNodePackages } from "../constructs/consul/system-files";
@@ -60,4 +62,17 @@ export function aclSettings(
     ...(enableTokenReplication ? { enable_token_replication: true } : {}),
     ...(Object.keys(tokens).length > 0 ? { tokens } : {}),
   };
+}
+
+/** When snapshots run, how many the container keeps, and when the newest counts as stale. */
+export function backupSchedule(federation: FederationConfig): {
+  schedule: string;
+  retain: number;
+  staleAfterSeconds: number;
+} {
+  const { schedule, retain } = federation.backups;
+  const period = calendarPeriod(schedule);
+  // The schema refused every schedule without a period.
+  if (!period.ok) throw new Error(`backups.schedule: ${period.problem}`);
+  return { schedule, retain, staleAfterSeconds: STALE_AFTER_PERIODS * period.seconds };
 }

@@ -4,6 +4,7 @@ import { DataOpenstackComputeInstanceV2 } from "../.gen/providers/openstack/data
 import { Construct } from "constructs";
 import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
 import { FederationAcls } from "../constructs/consul/federation-acls";
+import { snapshotTokenFile } from "../constructs/consul/snapshot-backup";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import type { AclRules } from "../domain/acl-rules";
 import { CONSUL_PORTS } from "../domain/ports";
@@ -71,17 +72,20 @@ export class PrimaryAclStack extends TerraformStack {
         datacenters: policy.datacenters,
       })),
       tokens: federation.acl.tokens.map((token) => ({ ...token, description: terraformLiteral(token.description) })),
+      backups: federation.backups.enabled,
     });
     this.tokens = { acls };
     const secrets: TokenSecrets = { initialManagement: primary.secrets.initialManagementToken, acls };
     primary.servers.forEach((server, index) => {
-      const tokens = routeTokens(primary.datacenter.servers[index], federation.rollout.stage, secrets).agentApi;
+      const routed = routeTokens(primary.datacenter.servers[index], federation.rollout.stage, secrets);
+      const tokens = routed.agentApi;
       if (Object.keys(tokens).length === 0) return;
       new AgentTokenDelivery(this, `${server.node.id}-agent-token`, {
         host: server.vm.publicIp,
         hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
         sshUser: federation.ssh.user,
         tokens,
+        files: routed.aclStackBackupCredential ? [snapshotTokenFile(routed.aclStackBackupCredential)] : [],
         managementToken: primary.secrets.initialManagementToken,
         target: server.vm.machine,
       });

@@ -23,6 +23,10 @@ export interface RoutedTokens {
   readonly applyScript?: string;
   /** `CONSUL_HTTP_TOKEN` of a mesh gateway's environment file. */
   readonly gatewayEnvironment?: string;
+  /** The snapshot token the node's own settings install. */
+  readonly backupCredential?: string;
+  /** The snapshot token the ACL stack installs. */
+  readonly aclStackBackupCredential?: string;
 }
 
 /** The agent API's and the configuration file's name of each token an agent holds. */
@@ -30,6 +34,7 @@ const AGENT_TOKEN_KEYS: Partial<Record<TokenName, keyof ConsulAclTokens & keyof 
   agent: "agent",
   dns: "dns",
   replication: "replication",
+  "service-registration": "config_file_service_registration",
 };
 const AGENT_CONFIG_KEYS: Partial<Record<TokenName, keyof ConsulAclTokens>> = {
   ...AGENT_TOKEN_KEYS,
@@ -50,6 +55,10 @@ function secretOf(token: TokenName, node: PlannedNode, secrets: TokenSecrets): s
       return secrets.acls?.autopilotHealthTokenSecret();
     case "mesh-gateway":
       return secrets.acls?.gatewayTokenSecret(node.name);
+    case "snapshot":
+      return secrets.acls?.snapshotTokenSecret(node.datacenter);
+    case "service-registration":
+      return secrets.acls?.serviceRegistrationTokenSecret();
   }
 }
 
@@ -60,6 +69,8 @@ export function routeTokens(node: PlannedNode, stage: RolloutStage, secrets: Tok
   const agentApi: Record<string, string> = {};
   let applyScript: string | undefined;
   let gatewayEnvironment: string | undefined;
+  let backupCredential: string | undefined;
+  let aclStackBackupCredential: string | undefined;
   for (const route of tokenRoutes(node.role)) {
     const secret = reached(route.fromStage) ? secretOf(route.token, node, secrets) : undefined;
     if (secret === undefined) continue;
@@ -76,7 +87,13 @@ export function routeTokens(node: PlannedNode, stage: RolloutStage, secrets: Tok
       case "gateway-environment":
         gatewayEnvironment = secret;
         break;
+      case "backup-credential":
+        backupCredential = secret;
+        break;
+      case "backup-credential-acl-stack":
+        aclStackBackupCredential = secret;
+        break;
     }
   }
-  return { agentConfig, agentApi, applyScript, gatewayEnvironment };
+  return { agentConfig, agentApi, applyScript, gatewayEnvironment, backupCredential, aclStackBackupCredential };
 }

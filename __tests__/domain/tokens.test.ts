@@ -9,7 +9,10 @@ describe("token routing", () => {
       { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
+      { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },
       { token: "initial-management", mechanism: "apply-script", fromStage: "acl" },
+      // Made by the ACL stack after the servers: installed by it, as the agent tokens are set by it.
+      { token: "snapshot", mechanism: "backup-credential-acl-stack", fromStage: "acl" },
     ]);
   });
 
@@ -18,7 +21,9 @@ describe("token routing", () => {
       ["agent", "agent-config"],
       ["dns", "agent-config"],
       ["replication", "agent-config"],
+      ["service-registration", "agent-config"],
       ["autopilot-health", "apply-script"],
+      ["snapshot", "backup-credential"],
     ]);
     for (const datacenterRole of ["primary", "secondary"] as const) {
       expect(tokenRoutes({ kind: "gateway", datacenterRole }).map((r) => [r.token, r.mechanism])).toEqual([

@@ -107,15 +107,17 @@ describe("tokens", () => {
       tokens.filter((t) => t.policies?.some((p) => p.startsWith(`\${consul_acl_policy.acls_${id}_`)));
     expect(withPolicy("mesh-gateway-policy")).toHaveLength(6);
     expect(withPolicy("replication-policy")).toHaveLength(2);
+    // One snapshot token per datacenter: global, since the secondaries' servers resolve it through replication.
+    expect(withPolicy("snapshot-policy")).toHaveLength(3);
     expect(tokens.every((t) => t.local === undefined)).toBe(true);
   });
 
   it("reads every secret through the secret-id data source, whose value is sensitive", () => {
     const secrets = JSON.parse(enforced.stacks.get("prod1-acl") as string).data.consul_acl_token_secret_id;
-    // The federation's own tokens (15 agents, 6 gateways, 2 replication, DNS, autopilot health); the
-    // operator's own tokens from acl.tokens have no secret read into Terraform at all.
-    expect(Object.keys(secrets)).toHaveLength(25);
-    expect(tokens).toHaveLength(25 + 2);
+    // The federation's own tokens (15 agents, 6 gateways, 2 replication, DNS, autopilot health, 3 snapshot,
+    // the check's registration); the operator's own tokens from acl.tokens have no secret read into Terraform.
+    expect(Object.keys(secrets)).toHaveLength(29);
+    expect(tokens).toHaveLength(29 + 2);
   });
 
   it("hands the primary servers their agent and DNS tokens through the agent API, never by restart", () => {

@@ -122,7 +122,7 @@ export interface SystemdVerifyOptions {
   readonly vmExecutables?: readonly string[];
 }
 
-const DEFAULT_VM_EXECUTABLES = ["/usr/bin/consul", "/usr/bin/envoy"];
+const DEFAULT_VM_EXECUTABLES = ["/usr/bin/consul", "/usr/bin/envoy", "/usr/local/sbin/consul-snapshot"];
 
 const MISSING_COMMAND = /^\S+: Command (\/\S+) is not executable: No such file or directory$/;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { accessSchema, sshSchema } from "./access";
 import { aclSchema } from "./acl";
+import { backupsSchema } from "./backups";
 import { consulSchema, envoySchema } from "./consul";
 import { crossFieldChecks } from "./cross-field";
 import { datacenterSchema, openstackDefaultsSchema } from "./datacenters";
@@ -23,6 +24,7 @@ export const federationSchema = strictObject({
   acl: aclSchema.prefault({}).describe("Your own ACL policies and tokens."),
   state: stateSchema.prefault({}).describe("Terraform state of every stack (local by default; s3 for teams and CI)."),
   rollout: rolloutSchema.prefault({}),
+  backups: backupsSchema,
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
 

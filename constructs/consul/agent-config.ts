@@ -22,6 +22,21 @@ export interface ConsulAclTokens {
   readonly replication?: string;
   readonly dns?: string;
   readonly default?: string;
+  /** Registers the services and checks of this file (Consul 1.15 and later). */
+  readonly config_file_service_registration?: string;
+}
+
+/** A service of the configuration file with its checks (Consul's service definition, JSON names). */
+export interface ConsulServiceDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly checks: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly notes: string;
+    /** A TTL check: critical unless something reports within this time (e.g. `7200s`). */
+    readonly ttl: string;
+  }[];
 }
 
 export interface ConsulAclSettings {
@@ -80,6 +95,7 @@ export interface ConsulAgentConfig {
   readonly connect?: { readonly enabled: boolean; readonly enable_mesh_gateway_wan_federation?: boolean };
   readonly primary_gateways?: readonly string[];
   readonly acl?: ConsulAclSettings;
+  readonly services?: readonly ConsulServiceDefinition[];
 }
 
 /** Production settings of every agent; each is a field of the federation configuration. */
@@ -145,6 +161,8 @@ export interface ServerAgentInput extends CommonAgentInput {
   readonly serverCount: number;
   /** Secondaries only: the primary's gateways, `<floating ip>:8443`. */
   readonly primaryGateways?: readonly string[];
+  /** Services the server registers from its configuration file (the snapshot freshness check). */
+  readonly services?: readonly ConsulServiceDefinition[];
 }
 
 export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
@@ -180,6 +198,7 @@ export function serverAgentConfig(input: ServerAgentInput): ConsulAgentConfig {
         }
       : {}),
     ...(input.acl ? { acl: input.acl } : {}),
+    ...(input.services && input.services.length > 0 ? { services: input.services } : {}),
   };
 }
 

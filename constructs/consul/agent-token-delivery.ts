@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { NODE_PATHS } from "../../domain/node-paths";
 import { CONSUL_PORTS } from "../../domain/ports";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
-import { SshFileDelivery } from "../compute/ssh-file-delivery";
+import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
 import { nodeFile } from "./node-files";
 
 const SCRIPT = "set-agent-token.sh";
@@ -15,6 +15,7 @@ export interface AgentApiTokens {
   readonly agent?: string;
   readonly dns?: string;
   readonly replication?: string;
+  readonly config_file_service_registration?: string;
 }
 
 export interface AgentTokenDeliveryProps {
@@ -25,6 +26,8 @@ export interface AgentTokenDeliveryProps {
   readonly sshUser: string;
   /** The secrets to set (sensitive). */
   readonly tokens: AgentApiTokens;
+  /** Root-only credential files to install beside them (e.g. the snapshot token). */
+  readonly files: readonly DeliveredFile[];
   /** A token allowed to set agent tokens (the management token). */
   readonly managementToken: string;
   /** The node's machine (instance, image, flavor): a new or rebuilt VM gets its tokens again. */
@@ -33,7 +36,8 @@ export interface AgentTokenDeliveryProps {
 
 /**
  * Sets the tokens of a running agent (Consul's `PUT /v1/agent/token/<kind>`), for agents that started
- * before their tokens could exist: the primary's servers, whose ACL system makes them.
+ * before their tokens could exist: the primary's servers, whose ACL system makes them; and installs the
+ * node's other tokens that only exist once the ACL stack has made them, as files.
  */
 export class AgentTokenDelivery extends Construct {
   readonly delivery: SshFileDelivery;
@@ -57,6 +61,7 @@ export class AgentTokenDelivery extends Construct {
           }),
         ),
         ...tokens.map(([kind, secret]) => nodeFile.staged(`token-${kind}.json`, JSON.stringify({ Token: secret }))),
+        ...props.files,
         nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),
       ],
     });

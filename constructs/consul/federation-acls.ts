@@ -13,6 +13,7 @@ import {
   renderAclRules,
   replicationRules,
 } from "../../domain/acl-rules";
+import { SNAPSHOT_CHECK, snapshotRules } from "../../domain/backups";
 import type { DatacenterRole } from "../../domain/layout";
 import { DNS_LABEL, MESH_GATEWAY_SERVICE } from "../../domain/names";
 import { PropsValidator } from "../validation";
@@ -58,6 +59,11 @@ export interface FederationAclsProps {
   readonly policies: readonly CustomAclPolicy[];
   /** The operator's own tokens; their secrets stay in Consul and the state, never in outputs. */
   readonly tokens: readonly CustomAclToken[];
+  /**
+   * Scheduled snapshots: a snapshot policy (`acl = "write"`, which Consul requires for snapshots), one
+   * snapshot token per datacenter, and one token that registers the servers' freshness check service.
+   */
+  readonly backups: boolean;
 }
 
 /**
@@ -65,15 +71,19 @@ export interface FederationAclsProps {
  * they exist before a secondary starts and nothing is ever created by a secondary's own bootstrap):
  * policies for mesh gateways, ACL replication, DNS and autopilot health; one agent token per node (node
  * identity); one DNS token every agent uses (builtin/dns); one mesh-gateway token per gateway; one
- * replication token per secondary; one token that lets the apply script read autopilot's health. The
- * anonymous token gets no policy: nobody lists the catalog without a token.
+ * replication token per secondary; one token that lets the apply script read autopilot's health; with
+ * backups, a snapshot token per datacenter and the token that registers the freshness check. The anonymous
+ * token gets no policy: nobody lists the catalog without a token.
  */
 export class FederationAcls extends Construct {
   readonly meshGatewayPolicy: AclPolicy;
   readonly replicationPolicy: AclPolicy;
   readonly dnsPolicy: AclPolicy;
   readonly autopilotHealthPolicy: AclPolicy;
+  readonly snapshotPolicy?: AclPolicy;
   private readonly dnsSecret: string;
+  private readonly serviceRegistrationSecret?: string;
+  private readonly snapshotSecrets = new Map<string, string>();
   private readonly autopilotHealthSecret: string;
   private readonly agentSecrets = new Map<string, string>();
   private readonly gatewaySecrets = new Map<string, string>();
@@ -134,6 +144,19 @@ export class FederationAcls extends Construct {
       policies: [this.autopilotHealthPolicy.name],
     });
     this.autopilotHealthSecret = this.secretOf("autopilot-health-token", healthToken);
+    if (props.backups) {
+      this.snapshotPolicy = policy(
+        "snapshot-policy",
+        BUILT_IN_POLICIES.snapshots,
+        "Scheduled snapshots of a datacenter and their freshness check",
+        snapshotRules(),
+      );
+      const registration = new AclToken(this, "service-registration-token", {
+        description: `Registers the servers' ${SNAPSHOT_CHECK.service} service from their configuration file`,
+        serviceIdentities: [{ serviceName: SNAPSHOT_CHECK.service }],
+      });
+      this.serviceRegistrationSecret = this.secretOf("service-registration-token", registration);
+    }
 
     for (const dc of props.datacenters) this.addDatacenterTokens(dc);
     this.addCustomPoliciesAndTokens(props, names);
@@ -155,6 +178,16 @@ export class FederationAcls extends Construct {
     return this.autopilotHealthSecret;
   }
 
+  /** The secret of a datacenter's snapshot token (sensitive); none without backups. */
+  snapshotTokenSecret(datacenter: string): string | undefined {
+    return this.snapshotPolicy ? this.lookup(this.snapshotSecrets, datacenter, "snapshot token") : undefined;
+  }
+
+  /** The secret of the token that registers the servers' freshness check (sensitive); none without backups. */
+  serviceRegistrationTokenSecret(): string | undefined {
+    return this.serviceRegistrationSecret;
+  }
+
   /** The secret of a gateway node's mesh-gateway token (sensitive). */
   gatewayTokenSecret(node: string): string {
     return this.lookup(this.gatewaySecrets, node, "mesh-gateway token");
@@ -165,7 +198,10 @@ export class FederationAcls extends Construct {
     return this.lookup(this.replicationSecrets, datacenter, "replication token");
   }
 
-  /** An agent token per node, a mesh-gateway token per gateway and, for a secondary, its replication token. */
+  /**
+   * An agent token per node, a mesh-gateway token per gateway, for a secondary its replication token and,
+   * with backups, the datacenter's snapshot token.
+   */
   private addDatacenterTokens(dc: AclDatacenter): void {
     for (const node of [...dc.serverNodes, ...dc.gatewayNodes]) {
       const token = new AclToken(this, `${node}-agent-token`, {
@@ -188,6 +224,13 @@ export class FederationAcls extends Construct {
       });
       this.replicationSecrets.set(dc.name, this.secretOf(`${dc.name}-replication-token`, token));
     }
+    if (this.snapshotPolicy) {
+      const token = new AclToken(this, `${dc.name}-snapshot-token`, {
+        description: `Scheduled snapshots of ${dc.name}`,
+        policies: [this.snapshotPolicy.name],
+      });
+      this.snapshotSecrets.set(dc.name, this.secretOf(`${dc.name}-snapshot-token`, token));
+    }
   }
 
   private addCustomPoliciesAndTokens(props: FederationAclsProps, allDatacenters: readonly string[]): void {
@@ -196,6 +239,7 @@ export class FederationAcls extends Construct {
       [BUILT_IN_POLICIES.replication, this.replicationPolicy],
       [BUILT_IN_POLICIES.dns, this.dnsPolicy],
       [BUILT_IN_POLICIES.autopilotHealth, this.autopilotHealthPolicy],
+      ...(this.snapshotPolicy ? [[BUILT_IN_POLICIES.snapshots, this.snapshotPolicy] as const] : []),
     ]);
     for (const policy of props.policies) {
       policiesByName.set(

@@ -8,6 +8,7 @@ import { ServerCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { serverAgentConfig } from "./agent-config";
 import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
+import { snapshotBackupFiles, SnapshotBackupProps, snapshotCheckService } from "./snapshot-backup";
 import { consulNodeCloudConfig, nodeEnvironment } from "./system-files";
 
 export interface ConsulServerNodeProps extends ConsulNodeProps {
@@ -21,6 +22,8 @@ export interface ConsulServerNodeProps extends ConsulNodeProps {
   readonly dataVolume: DataVolumeProps;
   /** The token the apply script asks autopilot for the datacenter's health with (operator:read). */
   readonly healthCheckToken?: string;
+  /** Scheduled snapshots of the datacenter to object storage; none to take no snapshots. */
+  readonly backup?: SnapshotBackupProps;
 }
 
 /**
@@ -81,6 +84,7 @@ export class ConsulServerNode extends Construct {
       ...agentInput(props, this.vm),
       serverCount: props.serverCount,
       primaryGateways: props.primaryGateways,
+      services: props.backup ? [snapshotCheckService(props.datacenter, props.backup.staleAfterSeconds)] : [],
     });
     this.settingsApplied = deliverNodeFiles(this, props, {
       vm: this.vm,
@@ -99,6 +103,7 @@ export class ConsulServerNode extends Construct {
             privateAddress: this.vm.privateIp,
             dataVolumeId: this.vm.dataVolumeId,
             waitForLeader: props.waitForLeader,
+            snapshotTimer: props.backup !== undefined,
           }),
         ),
         ...(props.healthCheckToken
@@ -110,6 +115,9 @@ export class ConsulServerNode extends Construct {
         nodeFile.dnsForwarding(props),
         ...nodeFile.certificate(certificate),
         ...nodeFile.hostKey(this.hostKey),
+        ...(props.backup
+          ? snapshotBackupFiles(props.backup, { datacenter: props.datacenter, privateAddress: this.vm.privateIp })
+          : []),
       ],
     });
   }

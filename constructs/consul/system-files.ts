@@ -1,3 +1,4 @@
+import { BACKUP_TIMER_UNIT } from "../../domain/backups";
 import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS, SystemUser } from "../../domain/node-paths";
 import { CONSUL_PORTS, ENVOY_ADMIN_ADDRESS, MESH_GATEWAY_PORT, NodeKind } from "../../domain/ports";
 import { CloudConfig } from "../bootstrap/cloud-config";
@@ -220,10 +221,19 @@ export interface NodeEnvironmentInput {
   readonly dataVolumeId?: string;
   /** Gateways: run Envoy (only once Connect is on). */
   readonly startGateway?: boolean;
+  /** Servers: run the snapshot timer (scheduled backups); when false, a timer left from before is stopped. */
+  readonly snapshotTimer?: boolean;
   /** Wait for a cluster leader even on first start (the last server of a datacenter). */
   readonly waitForLeader?: boolean;
   /** The operator confirmed that ACLs may be turned off (the ACL objects are gone). */
   readonly aclsOffConfirmed: boolean;
+}
+
+/** The units the node runs, in start order, and those it must no longer run. */
+function nodeUnits(input: NodeEnvironmentInput): { NODE_UNITS: string; STOP_UNITS?: string } {
+  const [optional, wanted] =
+    input.role === "gateway" ? [MESH_GATEWAY_UNIT, input.startGateway] : [BACKUP_TIMER_UNIT, input.snapshotTimer];
+  return wanted ? { NODE_UNITS: `${CONSUL_UNIT},${optional}` } : { NODE_UNITS: CONSUL_UNIT, STOP_UNITS: optional };
 }
 
 /** What the apply script needs to know about its node. */
@@ -256,8 +266,7 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
     CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
     ...(input.privateAddress ? { CONSUL_RPC_ADDR: `${input.privateAddress}:${CONSUL_PORTS.serverRpc}` } : {}),
     CONSUL_CA_FILE: NODE_PATHS.caFile,
-    NODE_UNITS: gateway && input.startGateway ? `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` : CONSUL_UNIT,
-    ...(gateway && !input.startGateway ? { STOP_UNITS: MESH_GATEWAY_UNIT } : {}),
+    ...nodeUnits(input),
     ACLS_OFF_CONFIRMED: input.aclsOffConfirmed ? "yes" : "no",
     WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
     ...(gateway ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),

@@ -30,9 +30,25 @@ describe("set-agent-token.sh", () => {
     const puts = result.calls.filter((call) => call.includes("-X PUT"));
     expect(puts.map((call) => call.split(" ").pop())).toEqual([
       "https://127.0.0.1:8501/v1/agent/token/agent",
+      "https://127.0.0.1:8501/v1/agent/token/config_file_service_registration",
       "https://127.0.0.1:8501/v1/agent/token/dns",
     ]);
     expect(puts.every((call) => call.includes("--cacert /etc/consul.d/tls/ca.pem"))).toBe(true);
+  });
+
+  it("installs the snapshot token root-only after the agent tokens, where the backup unit loads it", () => {
+    const result = run({ when: [{ match: "status/leader", stdout: '"10.10.0.10:8300"' }] });
+    expect(result.status).toBe(0);
+    const installs = result.calls.filter((call) => call.startsWith("install -m"));
+    expect(installs).toEqual([
+      expect.stringMatching(
+        /^install -m 0600 -o root -g root \S+\/snapshot\.token \/etc\/consul-backup\/snapshot\.token$/,
+      ),
+    ]);
+    expect(result.calls.indexOf(installs[0])).toBeGreaterThan(
+      result.calls.findIndex((call) => call.includes("agent/token/dns")),
+    );
+    expect(readFileSync(join(result.root, "etc/consul-backup/snapshot.token"), "utf8")).toBe("secret");
   });
 
   it("fails when the agent refuses a token, so the deploy stops", () => {

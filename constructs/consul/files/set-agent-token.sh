@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Hands the local Consul agent its tokens through the agent API (PUT /v1/agent/token/<kind>), one per
 # staged token-<kind>.json. With acl.enable_token_persistence the agent keeps them across restarts: no
-# restart, no new VM. Any failure exits non-zero, which fails the provisioner and stops the deploy.
+# restart, no new VM. Then installs the credential files the manifest lists (mode, owner, group, name,
+# destination), such as the snapshot token. Any failure exits non-zero, which fails the provisioner and
+# stops the deploy.
 # Usage: sudo set-agent-token.sh STAGING_DIR
 set -euo pipefail
 
@@ -40,3 +42,11 @@ done
   printf 'set-agent-token: no token was staged\n' >&2
   exit 1
 }
+
+while IFS=$'\t' read -r mode owner group name destination _units; do
+  [[ -n "$name" ]] || continue
+  target="$root$destination"
+  [[ -d "$(dirname "$target")" ]] || install -d -m 0755 "$(dirname "$target")"
+  install -m "$mode" -o "$owner" -g "$group" "$staging/$name" "$target"
+  printf 'set-agent-token: installed %s\n' "$destination" >&2
+done <"$staging/manifest.tsv"

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { calendarPeriod, SUPPORTED_CALENDAR_FORMS } from "../../domain/calendar";
+import { MINIMUM_BACKUP_PERIOD_SECONDS } from "../../domain/backups";
+import { countOf, strictObject } from "./primitives";
+
+/** `backups`: scheduled Raft snapshots of every datacenter in its own object storage container. */
+export const backupsSchema = strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe("Take scheduled snapshots on every datacenter's servers (the leader's run takes it)."),
+  schedule: z
+    .string()
+    .max(200)
+    .default("hourly")
+    .superRefine((value, ctx) => {
+      // What reaches the timer unit must be one line of plain text; the evaluator decides the rest.
+      if (!/^[A-Za-z0-9*:.,/ -]+$/.test(value)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a systemd calendar expression (${SUPPORTED_CALENDAR_FORMS})`,
+        });
+        return;
+      }
+      const period = calendarPeriod(value);
+      if (!period.ok) {
+        ctx.addIssue({ code: "custom", message: `${period.problem} (${SUPPORTED_CALENDAR_FORMS})` });
+      } else if (period.seconds < MINIMUM_BACKUP_PERIOD_SECONDS) {
+        ctx.addIssue({
+          code: "custom",
+          message: `runs every ${period.seconds} s; snapshots at least ${MINIMUM_BACKUP_PERIOD_SECONDS / 60} minutes apart keep the leader's load low (use *:0/5 or slower)`,
+        });
+      }
+    })
+    .describe(
+      "When snapshots are taken: a systemd calendar expression (OnCalendar=), e.g. hourly, *:0/15, 00/6:00, Mon..Fri 02:30.",
+    ),
+  retain: countOf("snapshots", 10_000)
+    .min(1, { error: "must keep at least 1 snapshot" })
+    .default(48)
+    .describe("How many snapshots each datacenter's container keeps; older ones are deleted after a new upload."),
+})
+  .prefault({})
+  .describe("Scheduled Raft snapshots in each datacenter's OpenStack object storage container.");

@@ -1,0 +1,87 @@
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { DataOpenstackIdentityEndpointV3 } from "../../.gen/providers/openstack/data-openstack-identity-endpoint-v3";
+import { IdentityApplicationCredentialV3 } from "../../.gen/providers/openstack/identity-application-credential-v3";
+import { ObjectstorageContainerV1 } from "../../.gen/providers/openstack/objectstorage-container-v1";
+import { PropsValidator } from "../validation";
+
+export interface SnapshotStoreProps {
+  /** The container's name (Swift: no slash, at most 256 bytes), also the credential's name. */
+  readonly containerName: string;
+  /** The region whose object storage holds the container (a Terraform literal). */
+  readonly region: string;
+  /** The credential's description (a Terraform literal). */
+  readonly description: string;
+}
+
+/**
+ * An object storage (Swift) container and the one credential that may use it: a Keystone application
+ * credential whose access rules allow listing the container and reading, writing and deleting its objects,
+ * and nothing else in the cloud (Keystone access rules, Train and later; the credential cannot make other
+ * credentials). The container is kept when it holds objects: destroying the stack leaves the backups.
+ */
+export class SnapshotStore extends Construct {
+  /** The object storage's public endpoint of the region (`https://host/v1/AUTH_<project>`). */
+  readonly objectStoreUrl: string;
+  /** The container's name. */
+  readonly container: string;
+  /** Keystone's public endpoint. */
+  readonly identityUrl: string;
+  /** The body of Keystone's `POST /v3/auth/tokens` that logs in with the credential (sensitive). */
+  readonly authRequest: string;
+
+  constructor(scope: Construct, id: string, props: SnapshotStoreProps) {
+    super(scope, id);
+    new PropsValidator(this)
+      .check(
+        /^[A-Za-z0-9._-]{1,200}$/.test(props.containerName),
+        "containerName",
+        `"${props.containerName}" must be a plain container name`,
+      )
+      .throwIfInvalid();
+
+    const container = new ObjectstorageContainerV1(this, "container", {
+      name: props.containerName,
+      region: props.region,
+      forceDestroy: false,
+    });
+    // Swift paths are /v1/<account>/<container>[/<object>]; `*` matches one path segment (the account, which
+    // the token's project decides anyway, and one object name). The query (?format=json) is not part of a path.
+    const containerPath = `/v1/*/${props.containerName}`;
+    const credential = new IdentityApplicationCredentialV3(this, "credential", {
+      name: props.containerName,
+      description: props.description,
+      unrestricted: false,
+      accessRules: [
+        { service: "object-store", method: "GET", path: containerPath },
+        { service: "object-store", method: "GET", path: `${containerPath}/*` },
+        { service: "object-store", method: "PUT", path: `${containerPath}/*` },
+        { service: "object-store", method: "DELETE", path: `${containerPath}/*` },
+      ],
+      dependsOn: [container],
+    });
+    const objectStore = new DataOpenstackIdentityEndpointV3(this, "object-store-endpoint", {
+      serviceType: "object-store",
+      interface: "public",
+      endpointRegion: props.region,
+    });
+    const identity = new DataOpenstackIdentityEndpointV3(this, "identity-endpoint", {
+      serviceType: "identity",
+      interface: "public",
+      endpointRegion: props.region,
+    });
+    this.objectStoreUrl = objectStore.url;
+    this.container = container.name;
+    this.identityUrl = identity.url;
+    this.authRequest = Fn.sensitive(
+      Fn.jsonencode({
+        auth: {
+          identity: {
+            methods: ["application_credential"],
+            application_credential: { id: credential.id, secret: credential.secret },
+          },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Scheduled Raft snapshots: what every datacenter's servers back up, where to, under which names, and
+ * what the freshness check says. The schedule is a systemd calendar expression; its period (the longest
+ * wait between two runs) decides when the newest snapshot counts as stale.
+ */
+import type { AclRules } from "./acl-rules";
+
+export const BACKUP_SERVICE_UNIT = "consul-snapshot.service";
+export const BACKUP_TIMER_UNIT = "consul-snapshot.timer";
+
+/** Where the backup's settings, credentials and programs live on a server. */
+export const BACKUP_PATHS = {
+  /** Root-only: the settings (not secret) and the credentials the unit hands its transient user. */
+  directory: "/etc/consul-backup",
+  environment: "/etc/consul-backup/backup.env",
+  /** Keystone's request body for the object store's application credential (secret). */
+  objectStoreAuth: "/etc/consul-backup/object-store-auth.json",
+  /** The snapshot token (secret); absent while ACLs are off. */
+  snapshotToken: "/etc/consul-backup/snapshot.token",
+  /** `consul-snapshot backup|list|restore`: the timer's run and the operator's restore. */
+  program: "/usr/local/sbin/consul-snapshot",
+} as const;
+
+/** The names the unit's credentials have inside `$CREDENTIALS_DIRECTORY`. */
+export const BACKUP_CREDENTIALS = {
+  objectStoreAuth: "object-store-auth",
+  snapshotToken: "snapshot-token",
+} as const;
+
+/**
+ * The service every server registers with the freshness check: a TTL check that the backup run passes
+ * while the newest snapshot in the container is younger than two periods, fails when it is older, and that
+ * expires to critical by itself when no run reports at all.
+ */
+export const SNAPSHOT_CHECK = {
+  service: "consul-snapshot",
+  checkId: "consul-snapshot-age",
+} as const;
+
+/** How many periods old the newest snapshot may be before the freshness check turns critical. */
+export const STALE_AFTER_PERIODS = 2;
+
+/** Snapshots closer together than this would load the leader for little gain. */
+export const MINIMUM_BACKUP_PERIOD_SECONDS = 300;
+
+/** The object storage container of a datacenter's snapshots (one per datacenter, made by its stack). */
+export function snapshotContainer(datacenter: string): string {
+  return `consul-snapshots-${datacenter}`;
+}
+
+/**
+ * Objects are named by the UTC time of the snapshot, `YYYYMMDDTHHMMSSZ.snap`: names sort by age, so
+ * retention and freshness read the container's listing alone.
+ */
+export const SNAPSHOT_OBJECT_PATTERN = /^\d{8}T\d{6}Z\.snap$/;
+
+/**
+ * What `consul snapshot save` needs: Consul allows snapshots to tokens with `acl = "write"` (the snapshot
+ * holds every token, so reading one is as strong as managing ACLs: agent/consul/snapshot_endpoint.go,
+ * acl/policy_authorizer.go Snapshot), plus the right to report on its own service's check.
+ */
+export function snapshotRules(): AclRules {
+  return {
+    acl: "write",
+    service: { [SNAPSHOT_CHECK.service]: { policy: "write" } },
+  };
+}
