@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { loadFederationConfig, validateFederationConfig } from "../../config/load";
 import type { FederationConfigInput } from "../../config/schema";
 import { ConfigError } from "../../domain/errors";
-import { configProblems, exampleInput } from "../support/fixtures";
+import { configProblems, exampleConfig, exampleInput } from "../support/fixtures";
 
 type Input = FederationConfigInput & Record<string, unknown>;
 
@@ -235,5 +235,41 @@ describe("the loader under random damage", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("backups", () => {
+  it("default to hourly snapshots, 48 kept, on", () => {
+    expect(exampleConfig().backups).toEqual({ enabled: true, schedule: "hourly", retain: 48 });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    [
+      "a date without a period",
+      { schedule: "*-*-01 00:00" },
+      /^backups\.schedule: the date "\*-\*-01" has no fixed period/,
+    ],
+    ["a schedule systemd refuses", { schedule: "*/15:00" }, /^backups\.schedule: .*0\/15, not \*\/15/],
+    [
+      "a schedule too frequent",
+      { schedule: "minutely" },
+      /^backups\.schedule: runs every 60 s; .*at least 5 minutes apart/,
+    ],
+    [
+      "text a unit cannot carry",
+      { schedule: "hourly\nExecStart=/bin/sh" },
+      /^backups\.schedule: must be a systemd calendar expression/,
+    ],
+    ["a template sequence", { schedule: '${file("x")}' }, /^backups\.schedule: must be a systemd calendar expression/],
+    ["no snapshot kept", { retain: 0 }, /^backups\.retain: must keep at least 1 snapshot/],
+    ["more than a listing holds", { retain: 20_000 }, /^backups\.retain: must be at most 10000/],
+    [
+      "an unknown key",
+      { retain: 5, keep: 5 },
+      /^backups: unknown key "keep" \(allowed keys: enabled, schedule, retain\)/,
+    ],
+  ])("refuse %s with the field and the fix", (_what, backups, problem) => {
+    const problems = problemsOf((input) => (input.backups = backups as Input["backups"]));
+    expect(problems).toEqual([expect.stringMatching(problem)]);
   });
 });

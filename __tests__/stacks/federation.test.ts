@@ -257,6 +257,9 @@ describe("rollout stages", () => {
       synthesize(atStage("enforced", (c) => Object.assign(c.access, { adminCidrs: ["192.0.2.0/24"] }))),
       synthesize(atStage("enforced", (c) => Object.assign(c.envoy, { version: "1.34", logLevel: "debug" }))),
       synthesize(atStage("enforced", (c) => Object.assign(c.ssh, { pinHostKeys: false }))),
+      // Backups on, off, on another schedule: files and units on running servers, never a new VM.
+      synthesize(atStage("enforced", (c) => (c.backups = { ...c.backups, enabled: false }))),
+      synthesize(atStage("enforced", (c) => (c.backups = { enabled: true, schedule: "00/6:00", retain: 5 }))),
       // Image and flavor changes rebuild and resize in place, one node at a time: no replacement.
       synthesize(atStage("enforced", (c) => c.datacenters.forEach((dc) => (dc.openstack.image = "ubuntu-26.04")))),
       synthesize(

@@ -102,17 +102,19 @@ describe("rendered node files", () => {
     const exposure = systemdExposure({
       "consul.service": sandboxed["server consul.service"],
       "consul-mesh-gateway.service": sandboxed["consul-mesh-gateway.service"],
+      "consul-snapshot.service": files.get("nodes/prod2/prod2-server-1/consul-snapshot.service") as string,
     });
+    expect(Object.keys(exposure)).toContain("consul-snapshot.service");
     for (const [unit, level] of Object.entries(exposure))
       expect({ unit, level: level < 4 }).toEqual({ unit, level: true });
   });
 
   itWithTool("shellcheck", "every shell script and sourced environment file passes shellcheck", () => {
-    const scripts = distinct("/node-apply.sh");
-    expect(scripts).toHaveLength(1);
+    const scripts = [...distinct("/node-apply.sh"), ...distinct("/consul-snapshot")];
+    expect(scripts).toHaveLength(2);
     const problems = scripts.flatMap(([path, content]) => shellcheck(content).map((p) => `${path}: ${p}`));
     // node.env is sourced by the script (hence SC2034); Terraform fills its references at apply time.
-    for (const [path, content] of distinct("/node.env")) {
+    for (const [path, content] of [...distinct("/node.env"), ...distinct("/backup.env")]) {
       const applied = content.replace(/\$\{[^}]*\}/g, "value-from-terraform");
       problems.push(
         ...shellcheck(`#!/bin/sh\n# shellcheck disable=SC2034\n${applied}`, "sh").map((p) => `${path}: ${p}`),

@@ -17,6 +17,10 @@ export interface StubBehaviour {
   readonly stdout?: string;
   /** What it writes to the file named after `-o` (curl's download, gpg's output). */
   readonly body?: string;
+  /** What it writes to the file named after `-D` (curl's response headers). */
+  readonly headers?: string;
+  /** What it writes to the file its last argument names (`consul snapshot save FILE`). */
+  readonly createsLast?: string;
   /** Answers by argument: the first entry whose `match` occurs in the joined arguments wins. */
   readonly when?: readonly (Omit<StubBehaviour, "when"> & { readonly match: string })[];
 }
@@ -46,6 +50,8 @@ export interface NodeRunInput {
   readonly existingPermissions?: Readonly<Record<string, string>>;
   /** Stubs by command name; every command named here shadows the real one. */
   readonly stubs: Readonly<Record<string, StubBehaviour>>;
+  /** The script's arguments. @default the staging folder, as Terraform's provisioner passes it */
+  readonly args?: readonly string[];
 }
 
 /** Commands a node script calls that must never run for real here; each gets a recording stub. */
@@ -78,6 +84,10 @@ function stub(name: string, behaviour: StubBehaviour): string {
       b.body === undefined
         ? ""
         : `for ((i = 1; i < $#; i++)); do if [[ "\${!i}" == -o ]]; then j=$((i + 1)); printf '%s' ${quote(b.body)} >"\${!j}"; fi; done`,
+      b.headers === undefined
+        ? ""
+        : `for ((i = 1; i < $#; i++)); do if [[ "\${!i}" == -D ]]; then j=$((i + 1)); printf '%s' ${quote(b.headers)} >"\${!j}"; fi; done`,
+      b.createsLast === undefined ? "" : `printf '%s' ${quote(b.createsLast)} >"\${!#}"`,
       b.stdout === undefined ? "" : `printf '%s' ${quote(b.stdout)}`,
       `exit ${b.exit ?? 0}`,
     ]
@@ -153,7 +163,7 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
   for (const [name, content] of Object.entries(input.staged)) writeFileSync(join(staging, name), content);
   writeFileSync(join(staging, input.scriptName), input.script);
   chmodSync(join(staging, input.scriptName), 0o700);
-  const result = spawnSync("bash", [join(staging, input.scriptName), staging], {
+  const result = spawnSync("bash", [join(staging, input.scriptName), ...(input.args ?? [staging])], {
     encoding: "utf8",
     timeout: 60_000,
     env: {

@@ -293,6 +293,39 @@ describe("node-apply.sh on a server", () => {
   });
 });
 
+describe("node-apply.sh and the snapshot timer of a server", () => {
+  it("installs the backup's credentials root-only and starts the timer after the agent", () => {
+    const run = applyServer();
+    expect(run.status).toBe(0);
+    for (const file of ["object-store-auth.json", "snapshot.token"]) {
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^install -m 0600 -o root -g root \\S+ /etc/consul-backup/${file.replace(".", "\\.")}$`),
+        ),
+      );
+    }
+    const agent = indexOf(run.calls, /^systemctl (re)?start consul\.service/);
+    const timer = indexOf(run.calls, /^systemctl (re)?start consul-snapshot\.timer/);
+    expect(run.calls).toContain("systemctl enable consul-snapshot.timer");
+    expect(agent).toBeGreaterThan(-1);
+    expect(timer).toBeGreaterThan(agent);
+  });
+
+  it("stops the timer when backups are turned off", () => {
+    const staged = stagedFiles("prod2-server-1");
+    const env = staged["node.env"]
+      .replace("NODE_UNITS=consul.service,consul-snapshot.timer", "NODE_UNITS=consul.service")
+      .replace("ACLS_OFF_CONFIRMED", "STOP_UNITS=consul-snapshot.timer\nACLS_OFF_CONFIRMED");
+    expect(env).toContain("STOP_UNITS=consul-snapshot.timer");
+    const run = applyServer({
+      staged: { "node.env": env },
+      stubs: healthyStubs({ systemctl: { when: [{ match: "is-active --quiet consul-snapshot.timer", exit: 0 }] } }),
+    });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("systemctl disable --now consul-snapshot.timer");
+  });
+});
+
 describe("node-apply.sh on a mesh gateway", () => {
   const applyGateway = (stubs = healthyStubs(), staged: Record<string, string> = {}) =>
     runNodeScript({

@@ -1,0 +1,187 @@
+import { createHash } from "node:crypto";
+import { exampleFiles } from "../../support/example";
+import { runNodeScript, StubBehaviour } from "../../support/node-harness";
+
+/**
+ * consul-snapshot as the timer's unit and an operator run it on a server of prod2, with the files the example
+ * delivers, against stub commands: curl (Consul, Keystone, Swift) and consul record every call.
+ */
+const files = exampleFiles();
+const node = (name: string) => files.get(`nodes/prod2/prod2-server-1/${name}`) as string;
+const SCRIPT = node("consul-snapshot");
+const SETTINGS = node("backup.env")
+  .replace(/^OBJECT_STORE_URL=.*$/m, "OBJECT_STORE_URL=https://swift.example/v1/AUTH_p")
+  .replace(/^CONTAINER=.*$/m, "CONTAINER=consul-snapshots-prod2")
+  .replace(/^IDENTITY_URL=.*$/m, "IDENTITY_URL=https://keystone.example:5000/v3/");
+const CONTAINER = "https://swift.example/v1/AUTH_p/consul-snapshots-prod2";
+const SNAPSHOT = "raft snapshot bytes";
+
+/** A snapshot name `hoursAgo` hours old. */
+const nameAged = (hoursAgo: number) =>
+  `${new Date(Date.now() - hoursAgo * 3_600_000)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}.snap`;
+const listing = (names: readonly string[]) =>
+  JSON.stringify([
+    ...names.map((name) => ({ name, bytes: 12, hash: "x", last_modified: "2026-01-01T00:00:00.000000" })),
+    { name: "not-a-snapshot.txt", bytes: 1 },
+  ]);
+
+interface Scenario {
+  readonly leader?: boolean;
+  readonly stored?: readonly string[];
+  readonly uploadFails?: boolean;
+  readonly keystoneDown?: boolean;
+  readonly inspectFails?: boolean;
+  readonly args?: readonly string[];
+}
+
+function run(scenario: Scenario) {
+  const curl: StubBehaviour = {
+    when: [
+      { match: "status/leader", stdout: scenario.leader === false ? '"10.20.0.11:8300"' : '"10.20.0.10:8300"' },
+      { match: "agent/check/", stdout: "" },
+      scenario.keystoneDown
+        ? { match: "auth/tokens", exit: 7 }
+        : { match: "auth/tokens", headers: "HTTP/1.1 201 Created\r\nx-subject-token: keystone-token\r\n\r\n" },
+      { match: "format=json", body: listing(scenario.stored ?? []) },
+      { match: "-X PUT", exit: scenario.uploadFails ? 22 : 0 },
+      { match: "-X GET", body: SNAPSHOT },
+    ],
+  };
+  const consul: StubBehaviour = {
+    when: [
+      { match: "snapshot save", createsLast: SNAPSHOT },
+      { match: "snapshot inspect", exit: scenario.inspectFails ? 1 : 0 },
+    ],
+  };
+  return runNodeScript({
+    script: SCRIPT,
+    scriptName: "consul-snapshot",
+    staged: {},
+    existing: {
+      "/etc/consul-backup/backup.env": SETTINGS,
+      "/etc/consul-backup/object-store-auth.json": '{"auth":{}}',
+      "/etc/consul-backup/snapshot.token": "snapshot-token",
+      "/etc/consul.d/tls/ca.pem": "CA",
+    },
+    stubs: { curl, consul },
+    args: scenario.args ?? ["backup"],
+  });
+}
+
+const index = (calls: readonly string[], text: string) => calls.findIndex((call) => call.includes(text));
+const checkReports = (calls: readonly string[]) =>
+  calls.filter((call) => call.includes("/v1/agent/check/")).map((call) => call.split(" ").pop());
+
+describe("consul-snapshot backup", () => {
+  const fresh = [nameAged(3), nameAged(2), nameAged(1)];
+
+  it("on the leader: saves, checks, uploads with its MD5 as ETag, prunes to the newest 48, then reports fresh", () => {
+    const old = Array.from({ length: 50 }, (_, i) => nameAged((50 - i) / 60));
+    const result = run({ stored: old });
+    expect(result.status).toBe(0);
+    const { calls } = result;
+    const save = index(calls, "consul snapshot save");
+    const inspect = index(calls, "consul snapshot inspect");
+    const login = index(calls, "auth/tokens");
+    const upload = calls.findIndex((call) => call.includes("-X PUT") && call.includes(CONTAINER));
+    const deletes = calls.filter((call) => call.includes("-X DELETE"));
+    const report = index(calls, "/v1/agent/check/");
+    expect([save, inspect, login, upload, index(calls, "-X DELETE"), report].every((i) => i >= 0)).toBe(true);
+    expect(save < inspect && inspect < login && login < upload && upload < index(calls, "-X DELETE")).toBe(true);
+    expect(index(calls, "-X DELETE") < report).toBe(true);
+    expect(calls[upload]).toContain(`-H ETag: ${createHash("md5").update(SNAPSHOT).digest("hex")}`);
+    expect(calls[upload]).toMatch(/\/consul-snapshots-prod2\/\d{8}T\d{6}Z\.snap$/);
+    expect(calls[login]).toContain("https://keystone.example:5000/v3/auth/tokens");
+    // 50 in the container and retain 48: the two oldest go, and nothing that is not a snapshot.
+    expect(deletes.map((call) => call.split("/").pop())).toEqual([old[0], old[1]]);
+    expect(checkReports(calls)).toEqual([expect.stringMatching(/\/v1\/agent\/check\/pass\/consul-snapshot-age$/)]);
+    // No token in any argument: the Consul token travels in a header file, Keystone's too.
+    expect(calls.some((call) => call.includes("snapshot-token") || call.includes("keystone-token"))).toBe(false);
+  });
+
+  it("on a follower: takes no snapshot and reports the age of the newest one", () => {
+    const result = run({ leader: false, stored: fresh });
+    expect(result.status).toBe(0);
+    expect(index(result.calls, "snapshot save")).toBe(-1);
+    expect(result.calls.some((call) => call.includes("-X PUT") && call.includes(CONTAINER))).toBe(false);
+    expect(result.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
+    expect(checkReports(result.calls)).toEqual([expect.stringMatching(/check\/pass\/consul-snapshot-age$/)]);
+    expect(result.stderr).toMatch(/newest snapshot \d{8}T\d{6}Z\.snap is \d+s old \(stale after 7200s\)/);
+  });
+
+  it("turns the check critical when the newest snapshot is older than two periods, or there is none", () => {
+    for (const stored of [[nameAged(5), nameAged(3)], []]) {
+      const result = run({ leader: false, stored });
+      expect(checkReports(result.calls)).toEqual([expect.stringMatching(/check\/fail\/consul-snapshot-age$/)]);
+    }
+  });
+
+  it("fails the unit when the upload fails, deletes nothing, and still reports what the container holds", () => {
+    const result = run({ stored: [nameAged(4), nameAged(3)], uploadFails: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/uploading \d{8}T\d{6}Z\.snap to .* failed/);
+    expect(result.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
+    expect(checkReports(result.calls)).toEqual([expect.stringMatching(/check\/fail\/consul-snapshot-age$/)]);
+  });
+
+  it("fails the unit on an invalid snapshot and uploads nothing", () => {
+    const result = run({ stored: fresh, inspectFails: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("the snapshot is not valid (consul snapshot inspect failed); nothing was uploaded");
+    expect(result.calls.some((call) => call.includes("-X PUT") && call.includes(CONTAINER))).toBe(false);
+  });
+
+  it("fails without renewing the check when the object storage cannot be reached: the TTL expires instead", () => {
+    const result = run({ leader: false, stored: fresh, keystoneDown: true });
+    expect(result.status).toBe(1);
+    expect(checkReports(result.calls)).toEqual([]);
+    expect(result.stderr).toContain("the freshness check is not renewed");
+  });
+
+  it("never deletes below the retained count", () => {
+    const result = run({ stored: fresh });
+    expect(result.status).toBe(0);
+    expect(result.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
+  });
+});
+
+describe("consul-snapshot restore", () => {
+  const stored = [nameAged(3), nameAged(1)];
+
+  it("downloads the newest snapshot, checks it, then restores it", () => {
+    const result = run({ stored, args: ["restore", "latest", "--yes"] });
+    expect(result.status).toBe(0);
+    const download = result.calls.findIndex((call) => call.includes("-X GET") && call.endsWith(`/${stored[1]}`));
+    const inspect = index(result.calls, "consul snapshot inspect");
+    const restore = index(result.calls, "consul snapshot restore");
+    expect(download >= 0 && download < inspect && inspect < restore).toBe(true);
+  });
+
+  it("restores nothing without --yes, from an invalid file, or for a name that is not a snapshot's", () => {
+    for (const [scenario, message] of [
+      [{ stored, args: ["restore", "latest"] }, /replaces the whole state of prod2 .* add --yes/],
+      [
+        { stored, inspectFails: true, args: ["restore", "latest", "--yes"] },
+        /is not a valid snapshot; nothing was restored/,
+      ],
+      [{ stored, args: ["restore", "../../etc/passwd", "--yes"] }, /is not a snapshot name/],
+    ] as const) {
+      const result = run(scenario);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(index(result.calls, "consul snapshot restore")).toBe(-1);
+    }
+  });
+
+  it("lists the container's snapshots with their age", () => {
+    const result = run({ stored, args: ["list"] });
+    expect(result.status).toBe(0);
+    expect(result.stdout.split("\n").filter(Boolean)).toEqual([
+      expect.stringMatching(new RegExp(`^${stored[0]}\\t12 bytes\\t\\d+s old$`)),
+      expect.stringMatching(new RegExp(`^${stored[1]}\\t12 bytes\\t\\d+s old$`)),
+    ]);
+  });
+});

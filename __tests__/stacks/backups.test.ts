@@ -1,0 +1,149 @@
+import { parse as parseHcl } from "@cdktf/hcl2json";
+import type { FederationConfig } from "../../config/schema";
+import { collectReviewableFiles } from "../../stacks/reviewable-output";
+import { exampleConfig } from "../support/fixtures";
+import { exampleFiles, exampleStacks } from "../support/example";
+import { resourcesOf, synthesize } from "../support/synth";
+
+/** Scheduled snapshots as the example federation synthesizes them, and without them. */
+const stacks = exampleStacks();
+const files = exampleFiles();
+const stackOf = (name: string) => stacks.get(name) as string;
+
+function variant(mutate: (input: Record<string, unknown>) => void) {
+  const config: FederationConfig = exampleConfig((input) => mutate(input as Record<string, unknown>));
+  const { app, stacks } = synthesize(config);
+  return { stacks, files: collectReviewableFiles(app) };
+}
+
+describe("each datacenter's snapshot store", () => {
+  it.each([
+    ["prod1", "RegionOne"],
+    ["prod2", "RegionTwo"],
+    ["prod3", "RegionThree"],
+  ])("%s: a container in %s that survives the stack, and one credential scoped to it", (dc, region) => {
+    const containers = Object.values(resourcesOf(stackOf(dc), "openstack_objectstorage_container_v1"));
+    expect(containers).toEqual([{ name: `consul-snapshots-${dc}`, region, force_destroy: false }]);
+    const [credential] = Object.values(resourcesOf(stackOf(dc), "openstack_identity_application_credential_v3"));
+    expect(credential.unrestricted).toBe(false);
+    const rules = credential.access_rules as { service: string; method: string; path: string }[];
+    expect(rules.every((rule) => rule.service === "object-store")).toBe(true);
+    expect(rules.map((rule) => `${rule.method} ${rule.path}`).sort()).toEqual(
+      [
+        `GET /v1/*/consul-snapshots-${dc}`,
+        `GET /v1/*/consul-snapshots-${dc}/*`,
+        `PUT /v1/*/consul-snapshots-${dc}/*`,
+        `DELETE /v1/*/consul-snapshots-${dc}/*`,
+      ].sort(),
+    );
+    // The endpoints of the datacenter's own region, not whatever the catalog lists first.
+    const endpoints = Object.values(
+      JSON.parse(stackOf(dc)).data.openstack_identity_endpoint_v3 as Record<string, { endpoint_region: string }>,
+    );
+    expect(endpoints.map((endpoint) => endpoint.endpoint_region)).toEqual([region, region]);
+  });
+
+  it("hands the credential's secret to the servers only as a sensitive value", () => {
+    const auth = files.get("nodes/prod2/prod2-server-1/object-store-auth") as string;
+    expect(auth).toMatch(/^\$\{sensitive\(jsonencode\(\{.*application_credential.*secret.*\}\)\)\}$/s);
+    expect(auth).toContain("openstack_identity_application_credential_v3.snapshots_credential");
+  });
+});
+
+describe("the backup on every server, and on no gateway", () => {
+  const servers = [...files.keys()].filter((path) => /\/\w+-server-\d\/consul-snapshot\.timer$/.test(path));
+  const gatewayFiles = [...files.keys()].filter((path) => /-gateway-\d\/consul-snapshot/.test(path));
+
+  it("runs an hourly timer on all nine servers, and nothing on gateways", () => {
+    expect(servers).toHaveLength(9);
+    expect(gatewayFiles).toEqual([]);
+    for (const path of servers) expect(files.get(path)).toContain("\nOnCalendar=hourly\nPersistent=yes\n");
+  });
+
+  it("registers a TTL freshness check of two periods, with the registration token where the agent takes it", () => {
+    const agent = (path: string) => JSON.parse(files.get(path) as string);
+    for (const dc of ["prod1", "prod2"]) {
+      const config = agent(`nodes/${dc}/${dc}-server-1/consul.json`);
+      expect(config.services).toEqual([
+        {
+          id: "consul-snapshot",
+          name: "consul-snapshot",
+          checks: [expect.objectContaining({ id: "consul-snapshot-age", ttl: "7200s" })],
+        },
+      ]);
+    }
+    // Secondaries start with it; the primary's servers get it from the ACL stack, after they run.
+    expect(agent("nodes/prod2/prod2-server-1/consul.json").acl.tokens.config_file_service_registration).toMatch(
+      /^\$\{.*service-registration-token-secret.*\}$/,
+    );
+    expect(agent("nodes/prod1/prod1-server-1/consul.json").acl.tokens.config_file_service_registration).toBe(undefined);
+    expect(agent("nodes/prod1/prod1-gateway-1/consul.json").services).toBeUndefined();
+  });
+
+  it("delivers the snapshot token with the secondaries' settings and, for the primary, from the ACL stack", () => {
+    expect(files.get("nodes/prod2/prod2-server-1/snapshot.token")).toMatch(/prod2-snapshot-token/);
+    expect(files.has("nodes/prod1/prod1-server-1/snapshot.token")).toBe(false);
+    const deliveries = Object.entries(resourcesOf(stackOf("prod1-acl"), "terraform_data"));
+    expect(deliveries).toHaveLength(3);
+    for (const [, delivery] of deliveries) {
+      const uploads = (delivery.provisioner as { file?: { destination: string; content: string } }[]).flatMap((p) =>
+        p.file ? [p.file] : [],
+      );
+      const token = uploads.find((file) => file.destination.endsWith("/snapshot.token"));
+      expect(token?.content).toMatch(/acls_prod1-snapshot-token-secret/);
+      const manifest = uploads.find((file) => file.destination.endsWith("/manifest.tsv"))?.content;
+      expect(manifest).toBe("0600\troot\troot\tsnapshot.token\t/etc/consul-backup/snapshot.token\t-\n");
+    }
+  });
+
+  it("gives each datacenter a snapshot token whose policy is what Consul asks for snapshots", () => {
+    const policies = resourcesOf(stackOf("prod1-acl"), "consul_acl_policy");
+    const snapshot = Object.values(policies).find((policy) => policy.name === "consul-snapshots");
+    expect(snapshot?.datacenters).toEqual(["prod1", "prod2", "prod3"]);
+    expect(parseHcl("policy.hcl", snapshot?.rules as string)).resolves.toEqual({
+      acl: "write",
+      service: { "consul-snapshot": [{ policy: "write" }] },
+    });
+    const tokens = Object.values(resourcesOf(stackOf("prod1-acl"), "consul_acl_token"));
+    expect(tokens.filter((token) => String(token.description).startsWith("Scheduled snapshots of"))).toHaveLength(3);
+    const registration = tokens.filter((token) => String(token.description).startsWith("Registers the servers'"));
+    expect(registration).toEqual([
+      expect.objectContaining({ service_identities: [{ service_name: "consul-snapshot" }] }),
+    ]);
+  });
+});
+
+describe("backups at other settings", () => {
+  it("loads no snapshot token while ACLs are off (the cluster stage)", () => {
+    const cluster = variant((input) => (input.rollout = { stage: "cluster" }));
+    const unit = cluster.files.get("nodes/prod2/prod2-server-1/consul-snapshot.service") as string;
+    expect(unit).toContain("LoadCredential=object-store-auth:/etc/consul-backup/object-store-auth.json\n");
+    expect(unit).not.toContain("snapshot-token");
+    expect(files.get("nodes/prod2/prod2-server-1/consul-snapshot.service")).toContain(
+      "LoadCredential=snapshot-token:/etc/consul-backup/snapshot.token\n",
+    );
+  });
+
+  it("makes nothing for backups when they are off, and stops the timer of servers that had it", () => {
+    const off = variant((input) => (input.backups = { enabled: false }));
+    for (const [, json] of off.stacks) {
+      expect(Object.keys(resourcesOf(json, "openstack_objectstorage_container_v1"))).toEqual([]);
+      expect(Object.keys(resourcesOf(json, "openstack_identity_application_credential_v3"))).toEqual([]);
+      expect(json).not.toContain("snapshot-token");
+      expect(json).not.toContain("service-registration-token");
+    }
+    expect([...off.files.keys()].filter((path) => path.includes("snapshot") || path.includes("backup"))).toEqual([]);
+    const env = off.files.get("nodes/prod2/prod2-server-1/node.env") as string;
+    expect(env).toContain("\nNODE_UNITS=consul.service\nSTOP_UNITS=consul-snapshot.timer\n");
+    expect(JSON.parse(off.files.get("nodes/prod2/prod2-server-1/consul.json") as string).services).toBeUndefined();
+  });
+
+  it("sizes the freshness check from the schedule", () => {
+    const sixHourly = variant((input) => (input.backups = { schedule: "00/6:00", retain: 5 }));
+    const config = JSON.parse(sixHourly.files.get("nodes/prod3/prod3-server-2/consul.json") as string);
+    expect(config.services[0].checks[0].ttl).toBe(`${2 * 6 * 3600}s`);
+    const env = sixHourly.files.get("nodes/prod3/prod3-server-2/backup.env") as string;
+    expect(env).toMatch(/\nRETAIN=5\nSTALE_AFTER_SECONDS=43200\n/);
+    expect(sixHourly.files.get("nodes/prod3/prod3-server-2/consul-snapshot.timer")).toContain("OnCalendar=00/6:00\n");
+  });
+});
