@@ -53,6 +53,8 @@ export interface DatacenterStackProps {
   readonly pki?: FederationPki;
 }
 
+const SNAPSHOT_STORE_ID = "snapshots";
+
 /** A datacenter's network, security groups and servers (and, for secondaries, its gateways). */
 export class DatacenterStack extends TerraformStack {
   readonly datacenter: PlannedDatacenter;
@@ -81,12 +83,14 @@ export class DatacenterStack extends TerraformStack {
     const image = new PinnedImage(this, "os-image", { imageName: terraformLiteral(datacenter.config.openstack.image) });
     this.foundation = new DatacenterFoundation(this, "foundation", { federation: plan.config, datacenter });
     const snapshots = plan.config.backups.enabled
-      ? new SnapshotStore(this, "snapshots", {
+      ? new SnapshotStore(this, SNAPSHOT_STORE_ID, {
           containerName: snapshotContainer(datacenter.name),
           region: terraformLiteral(datacenter.config.openstack.region),
           description: `Consul snapshots of ${datacenter.name}: list, read, write and delete in its container only`,
         })
       : undefined;
+    // Backups turned off keep what they saved.
+    if (!snapshots) SnapshotStore.keepContainer(this, SNAPSHOT_STORE_ID);
     const ctx = {
       plan,
       datacenter,

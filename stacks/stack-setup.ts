@@ -14,9 +14,13 @@ export function localStatePath(stackName: string): string {
   return `../../../terraform.${stackName}.tfstate`;
 }
 
-/** terraform_data needs 1.4 and the provisioners' connection handling 1.5; the S3 lock file 1.10. */
+/**
+ * terraform_data needs 1.4 and the provisioners' connection handling 1.5; the `removed` block that keeps the
+ * snapshot container of backups turned off 1.7; the S3 lock file 1.10.
+ */
 export function requiredTerraformVersion(federation: FederationConfig): string {
-  return federation.state.backend === "s3" ? ">= 1.10" : ">= 1.5";
+  if (federation.state.backend === "s3") return ">= 1.10";
+  return federation.backups.enabled ? ">= 1.5" : ">= 1.7";
 }
 
 /**

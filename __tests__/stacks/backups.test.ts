@@ -22,8 +22,11 @@ describe("each datacenter's snapshot store", () => {
     ["prod2", "RegionTwo"],
     ["prod3", "RegionThree"],
   ])("%s: a container in %s that survives the stack, and one credential scoped to it", (dc, region) => {
-    const containers = Object.values(resourcesOf(stackOf(dc), "openstack_objectstorage_container_v1"));
-    expect(containers).toEqual([{ name: `consul-snapshots-${dc}`, region, force_destroy: false }]);
+    const containers = resourcesOf(stackOf(dc), "openstack_objectstorage_container_v1");
+    // At the address that the stack's `removed` block names once backups are turned off.
+    expect(containers).toEqual({
+      snapshots_container: { name: `consul-snapshots-${dc}`, region, force_destroy: false },
+    });
     const [credential] = Object.values(resourcesOf(stackOf(dc), "openstack_identity_application_credential_v3"));
     expect(credential.unrestricted).toBe(false);
     const rules = credential.access_rules as { service: string; method: string; path: string }[];
@@ -126,6 +129,14 @@ describe("backups at other settings", () => {
 
   it("makes nothing for backups when they are off, and stops the timer of servers that had it", () => {
     const off = variant((input) => (input.backups = { enabled: false }));
+    // The container and its snapshots are forgotten by Terraform, not destroyed; the credential goes.
+    for (const dc of ["prod1", "prod2", "prod3"]) {
+      const stack = JSON.parse(off.stacks.get(dc) as string);
+      expect(stack.removed).toEqual([
+        { from: "openstack_objectstorage_container_v1.snapshots_container", lifecycle: { destroy: false } },
+      ]);
+      expect(stack.terraform.required_version).toBe(">= 1.7");
+    }
     for (const [, json] of off.stacks) {
       expect(Object.keys(resourcesOf(json, "openstack_objectstorage_container_v1"))).toEqual([]);
       expect(Object.keys(resourcesOf(json, "openstack_identity_application_credential_v3"))).toEqual([]);

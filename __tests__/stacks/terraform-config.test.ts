@@ -15,14 +15,22 @@ import { exampleConfig } from "../support/fixtures";
 const haveTerraform = spawnSync("terraform", ["version"]).status === 0;
 
 describe("every synthesized stack", () => {
-  // The first and the last stage: every kind of resource, data source and provider the stacks ever hold.
-  const stages = [ROLLOUT_STAGES[0], ROLLOUT_STAGES[ROLLOUT_STAGES.length - 1]];
-  (haveTerraform ? it.each(stages) : it.skip.each(stages))(
-    "is a configuration Terraform loads (stage %s)",
-    (stage) => {
+  // The first and the last stage: every kind of resource, data source and provider the stacks ever hold; and
+  // backups off, whose stacks hold a `removed` block instead of the snapshot store.
+  const variants: [string, boolean][] = [
+    [ROLLOUT_STAGES[0], true],
+    [ROLLOUT_STAGES[ROLLOUT_STAGES.length - 1], true],
+    [ROLLOUT_STAGES[ROLLOUT_STAGES.length - 1], false],
+  ];
+  (haveTerraform ? it.each(variants) : it.skip.each(variants))(
+    "is a configuration Terraform loads (stage %s, backups %s)",
+    (stage, backups) => {
       const outdir = join(mkdtempSync(join(tmpdir(), "tf-config-")), "out");
       synthesizeFederation(
-        exampleConfig((c) => (c.rollout = { stage })),
+        exampleConfig((c) => {
+          c.rollout = { stage: stage as (typeof ROLLOUT_STAGES)[number] };
+          c.backups = { enabled: backups };
+        }),
         outdir,
       );
       for (const stack of readdirSync(join(outdir, "stacks"))) {

@@ -1,4 +1,4 @@
-import { Fn } from "cdktf";
+import { Fn, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { DataOpenstackIdentityEndpointV3 } from "../../.gen/providers/openstack/data-openstack-identity-endpoint-v3";
 import { IdentityApplicationCredentialV3 } from "../../.gen/providers/openstack/identity-application-credential-v3";
@@ -21,6 +21,21 @@ export interface SnapshotStoreProps {
  * credentials). The container is kept when it holds objects: destroying the stack leaves the backups.
  */
 export class SnapshotStore extends Construct {
+  /** The container's address in a stack where the store has the construct ID `id`. */
+  static containerAddress(id: string): string {
+    return `${ObjectstorageContainerV1.tfResourceType}.${id}_container`;
+  }
+
+  /**
+   * Where the stack no longer has a store of ID `id`: Terraform forgets its container instead of destroying it
+   * (a `removed` block, Terraform 1.7; a no-op when there is none), so the snapshots in it stay and a store
+   * made again later takes the container over (Swift's PUT of a container that exists succeeds). The
+   * credential, which nothing needs any more, is destroyed.
+   */
+  static keepContainer(stack: TerraformStack, id: string): void {
+    stack.addOverride("removed", [{ from: SnapshotStore.containerAddress(id), lifecycle: { destroy: false } }]);
+  }
+
   /** The object storage's public endpoint of the region (`https://host/v1/AUTH_<project>`). */
   readonly objectStoreUrl: string;
   /** The container's name. */
@@ -45,6 +60,8 @@ export class SnapshotStore extends Construct {
       region: props.region,
       forceDestroy: false,
     });
+    // A fixed address, which keepContainer names once the store is gone.
+    container.overrideLogicalId(SnapshotStore.containerAddress(id).split(".")[1]);
     // Swift paths are /v1/<account>/<container>[/<object>]; `*` matches one path segment (the account, which
     // the token's project decides anyway, and one object name). The query (?format=json) is not part of a path.
     const containerPath = `/v1/*/${props.containerName}`;
