@@ -79,7 +79,6 @@ export const BUILT_IN_POLICIES = {
   replication: "acl-replication",
   dns: "dns-lookups",
   autopilotHealth: "autopilot-health",
-  snapshots: "consul-snapshots",
   /** Consul's own policy of management tokens. */
   globalManagement: "global-management",
 } as const;

@@ -13,8 +13,8 @@ export const BACKUP_PATHS = {
   /** Root-only: the settings (not secret) and the credentials the unit hands its transient user. */
   directory: "/etc/consul-backup",
   environment: "/etc/consul-backup/backup.env",
-  /** Keystone's request body for the object store's application credential (secret). */
-  objectStoreAuth: "/etc/consul-backup/object-store-auth.json",
+  /** How to log in to the object storage with the container's application credential (secret). */
+  objectStoreLogin: "/etc/consul-backup/object-store-login.json",
   /** The snapshot token (secret); absent while ACLs are off. */
   snapshotToken: "/etc/consul-backup/snapshot.token",
   /** `consul-snapshot backup|list|restore`: the timer's run and the operator's restore. */
@@ -23,7 +23,7 @@ export const BACKUP_PATHS = {
 
 /** The names the unit's credentials have inside `$CREDENTIALS_DIRECTORY`. */
 export const BACKUP_CREDENTIALS = {
-  objectStoreAuth: "object-store-auth",
+  objectStoreLogin: "object-store-login",
   snapshotToken: "snapshot-token",
 } as const;
 
@@ -39,12 +39,30 @@ export const SNAPSHOT_CHECK = {
 
 /** How many periods old the newest snapshot may be before the freshness check turns critical. */
 export const STALE_AFTER_PERIODS = 2;
+/**
+ * Added to the two periods: a timer elapses up to a minute late (systemd's default AccuracySec) and a run takes
+ * a while, so a newest snapshot of exactly two periods must not make the check flap.
+ */
+export const STALE_SLACK_SECONDS = 300;
+
+/** When the newest snapshot of a schedule with this period counts as stale (and the check's TTL). */
+export function staleAfterSeconds(periodSeconds: number): number {
+  return STALE_AFTER_PERIODS * periodSeconds + STALE_SLACK_SECONDS;
+}
 
 /** Snapshots closer together than this would load the leader for little gain. */
 export const MINIMUM_BACKUP_PERIOD_SECONDS = 300;
 
 /** The object storage container of a datacenter's snapshots (one per datacenter, made by its stack). */
 export function snapshotContainer(datacenter: string): string {
+  return `consul-snapshots-${datacenter}`;
+}
+
+/**
+ * A datacenter's snapshot policy, valid in that datacenter alone: its token cannot snapshot or restore another
+ * datacenter (`-datacenter=`), although the policy's `acl = "write"` is global in effect, like replication's.
+ */
+export function snapshotPolicyName(datacenter: string): string {
   return `consul-snapshots-${datacenter}`;
 }
 

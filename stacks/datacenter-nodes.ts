@@ -113,10 +113,8 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         healthCheckToken: tokens.applyScript,
         backup: ctx.snapshots && {
           ...backupSchedule(plan.config),
-          objectStoreUrl: ctx.snapshots.objectStoreUrl,
           container: ctx.snapshots.container,
-          identityUrl: ctx.snapshots.identityUrl,
-          objectStoreAuth: ctx.snapshots.authRequest,
+          objectStoreLogin: ctx.snapshots.login,
           aclsEnabled: plan.stage.acl,
           snapshotToken: tokens.backupCredential,
         },

@@ -1,6 +1,6 @@
 import type { FederationConfig } from "../config/schema";
 import { calendarPeriod } from "../domain/calendar";
-import { STALE_AFTER_PERIODS } from "../domain/backups";
+import { staleAfterSeconds } from "../domain/backups";
 import type { StageSettings } from "../domain/stages";
 import type { AgentSettings, ConsulAclSettings, ConsulAclTokens } from "../constructs/consul/agent-config";
 import type { AptRepository, ConsulNodePackages } from "../constructs/consul/system-files";
@@ -74,5 +74,5 @@ export function backupSchedule(federation: FederationConfig): {
   const period = calendarPeriod(schedule);
   // The schema refused every schedule without a period.
   if (!period.ok) throw new Error(`backups.schedule: ${period.problem}`);
-  return { schedule, retain, staleAfterSeconds: STALE_AFTER_PERIODS * period.seconds };
+  return { schedule, retain, staleAfterSeconds: staleAfterSeconds(period.seconds) };
 }

@@ -39,17 +39,20 @@ describe("each datacenter's snapshot store", () => {
         `DELETE /v1/*/consul-snapshots-${dc}/*`,
       ].sort(),
     );
-    // The endpoints of the datacenter's own region, not whatever the catalog lists first.
-    const endpoints = Object.values(
-      JSON.parse(stackOf(dc)).data.openstack_identity_endpoint_v3 as Record<string, { endpoint_region: string }>,
-    );
-    expect(endpoints.map((endpoint) => endpoint.endpoint_region)).toEqual([region, region]);
+    // The deploying token's catalog (any project member may read it; Keystone's endpoint list is admin-only).
+    const data = JSON.parse(stackOf(dc)).data;
+    expect(data.openstack_identity_endpoint_v3).toBeUndefined();
+    expect(Object.values(data.openstack_identity_auth_scope_v3)).toEqual([{ name: `consul-snapshots-${dc}`, region }]);
   });
 
-  it("hands the credential's secret to the servers only as a sensitive value", () => {
-    const auth = files.get("nodes/prod2/prod2-server-1/object-store-auth") as string;
-    expect(auth).toMatch(/^\$\{sensitive\(jsonencode\(\{.*application_credential.*secret.*\}\)\)\}$/s);
-    expect(auth).toContain("openstack_identity_application_credential_v3.snapshots_credential");
+  it("hands the credential's secret to the servers only as a sensitive value, with the catalog and region", () => {
+    const login = files.get("nodes/prod2/prod2-server-1/object-store-login") as string;
+    expect(login).toMatch(/^\$\{sensitive\(jsonencode\(\{.*application_credential.*secret.*\}\)\)\}$/s);
+    expect(login).toContain("openstack_identity_application_credential_v3.snapshots_credential");
+    expect(login).toMatch(
+      /"catalog" = data\.openstack_identity_auth_scope_v3\.snapshots_deployer-scope_\w+\.service_catalog/,
+    );
+    expect(login).toContain('"region" = "RegionTwo"');
   });
 });
 
@@ -67,11 +70,12 @@ describe("the backup on every server, and on no gateway", () => {
     const agent = (path: string) => JSON.parse(files.get(path) as string);
     for (const dc of ["prod1", "prod2"]) {
       const config = agent(`nodes/${dc}/${dc}-server-1/consul.json`);
+      // Two hours and five minutes of slack for the timers' accuracy and the run's length.
       expect(config.services).toEqual([
         {
           id: "consul-snapshot",
           name: "consul-snapshot",
-          checks: [expect.objectContaining({ id: "consul-snapshot-age", ttl: "7200s" })],
+          checks: [expect.objectContaining({ id: "consul-snapshot-age", ttl: "7500s" })],
         },
       ]);
     }
@@ -86,6 +90,11 @@ describe("the backup on every server, and on no gateway", () => {
   it("delivers the snapshot token with the secondaries' settings and, for the primary, from the ACL stack", () => {
     expect(files.get("nodes/prod2/prod2-server-1/snapshot.token")).toMatch(/prod2-snapshot-token/);
     expect(files.has("nodes/prod1/prod1-server-1/snapshot.token")).toBe(false);
+    // Until the ACL stack installs it, the primary's servers keep an empty file, so that the unit starts and says why.
+    expect(files.get("nodes/prod1/prod1-server-1/node.env")).toContain(
+      "\nCREDENTIAL_PLACEHOLDERS=/etc/consul-backup/snapshot.token\n",
+    );
+    expect(files.get("nodes/prod2/prod2-server-1/node.env")).not.toContain("CREDENTIAL_PLACEHOLDERS");
     const deliveries = Object.entries(resourcesOf(stackOf("prod1-acl"), "terraform_data"));
     expect(deliveries).toHaveLength(3);
     for (const [, delivery] of deliveries) {
@@ -99,16 +108,23 @@ describe("the backup on every server, and on no gateway", () => {
     }
   });
 
-  it("gives each datacenter a snapshot token whose policy is what Consul asks for snapshots", () => {
-    const policies = resourcesOf(stackOf("prod1-acl"), "consul_acl_policy");
-    const snapshot = Object.values(policies).find((policy) => policy.name === "consul-snapshots");
-    expect(snapshot?.datacenters).toEqual(["prod1", "prod2", "prod3"]);
-    expect(parseHcl("policy.hcl", snapshot?.rules as string)).resolves.toEqual({
-      acl: "write",
-      service: { "consul-snapshot": [{ policy: "write" }] },
-    });
+  it("gives each datacenter a snapshot token whose policy is what Consul asks for snapshots, there alone", async () => {
+    const policies = Object.values(resourcesOf(stackOf("prod1-acl"), "consul_acl_policy"));
+    for (const dc of ["prod1", "prod2", "prod3"]) {
+      const snapshot = policies.find((policy) => policy.name === `consul-snapshots-${dc}`);
+      expect(snapshot?.datacenters).toEqual([dc]);
+      await expect(parseHcl("policy.hcl", snapshot?.rules as string)).resolves.toEqual({
+        acl: "write",
+        service: { "consul-snapshot": [{ policy: "write" }] },
+      });
+    }
     const tokens = Object.values(resourcesOf(stackOf("prod1-acl"), "consul_acl_token"));
-    expect(tokens.filter((token) => String(token.description).startsWith("Scheduled snapshots of"))).toHaveLength(3);
+    const snapshotTokens = tokens.filter((token) => String(token.description).startsWith("Scheduled snapshots of"));
+    expect(snapshotTokens.map((token) => token.policies)).toEqual(
+      ["prod1", "prod2", "prod3"].map((dc) => [
+        expect.stringMatching(new RegExp(`^\\$\\{consul_acl_policy\\.acls_${dc}-snapshot-policy_\\w+\\.name\\}$`)),
+      ]),
+    );
     const registration = tokens.filter((token) => String(token.description).startsWith("Registers the servers'"));
     expect(registration).toEqual([
       expect.objectContaining({ service_identities: [{ service_name: "consul-snapshot" }] }),
@@ -120,7 +136,7 @@ describe("backups at other settings", () => {
   it("loads no snapshot token while ACLs are off (the cluster stage)", () => {
     const cluster = variant((input) => (input.rollout = { stage: "cluster" }));
     const unit = cluster.files.get("nodes/prod2/prod2-server-1/consul-snapshot.service") as string;
-    expect(unit).toContain("LoadCredential=object-store-auth:/etc/consul-backup/object-store-auth.json\n");
+    expect(unit).toContain("LoadCredential=object-store-login:/etc/consul-backup/object-store-login.json\n");
     expect(unit).not.toContain("snapshot-token");
     expect(files.get("nodes/prod2/prod2-server-1/consul-snapshot.service")).toContain(
       "LoadCredential=snapshot-token:/etc/consul-backup/snapshot.token\n",
@@ -152,9 +168,9 @@ describe("backups at other settings", () => {
   it("sizes the freshness check from the schedule", () => {
     const sixHourly = variant((input) => (input.backups = { schedule: "00/6:00", retain: 5 }));
     const config = JSON.parse(sixHourly.files.get("nodes/prod3/prod3-server-2/consul.json") as string);
-    expect(config.services[0].checks[0].ttl).toBe(`${2 * 6 * 3600}s`);
+    expect(config.services[0].checks[0].ttl).toBe(`${2 * 6 * 3600 + 300}s`);
     const env = sixHourly.files.get("nodes/prod3/prod3-server-2/backup.env") as string;
-    expect(env).toMatch(/\nRETAIN=5\nSTALE_AFTER_SECONDS=43200\n/);
+    expect(env).toMatch(/\nRETAIN=5\nSTALE_AFTER_SECONDS=43500\n/);
     expect(sixHourly.files.get("nodes/prod3/prod3-server-2/consul-snapshot.timer")).toContain("OnCalendar=00/6:00\n");
   });
 });

@@ -1,5 +1,6 @@
 import type { core } from "zod";
 import { BUILT_IN_POLICIES } from "../../domain/acl-rules";
+import { snapshotPolicyName } from "../../domain/backups";
 import { consulReleaseProblem, envoyCompatibilityProblem } from "../../domain/compatibility";
 import { cidrsOverlap, Ipv4Cidr, parseIpv4Cidr } from "../../domain/ipv4";
 import { ADDRESS_PLAN } from "../../domain/layout";
@@ -206,7 +207,11 @@ function checkAclReferences(config: Document, ctx: Ctx): void {
   };
   const acl = asRecord(config.acl);
   const policies = Array.isArray(acl.policies) ? acl.policies.map(asRecord) : [];
-  const policyNames = new Set<unknown>(Object.values(BUILT_IN_POLICIES));
+  const policyNames = new Set<unknown>([
+    ...Object.values(BUILT_IN_POLICIES),
+    // Made with backups; reserved whether backups are on or not, so that turning them on never collides.
+    ...[...datacenterNames].map((dc) => snapshotPolicyName(String(dc))),
+  ]);
   policies.forEach((policy, index) => {
     const path = ["acl", "policies", index];
     if (policyNames.has(policy.name)) {

@@ -13,7 +13,7 @@ import {
   renderAclRules,
   replicationRules,
 } from "../../domain/acl-rules";
-import { SNAPSHOT_CHECK, snapshotRules } from "../../domain/backups";
+import { SNAPSHOT_CHECK, snapshotPolicyName, snapshotRules } from "../../domain/backups";
 import type { DatacenterRole } from "../../domain/layout";
 import { DNS_LABEL, MESH_GATEWAY_SERVICE } from "../../domain/names";
 import { PropsValidator } from "../validation";
@@ -60,8 +60,8 @@ export interface FederationAclsProps {
   /** The operator's own tokens; their secrets stay in Consul and the state, never in outputs. */
   readonly tokens: readonly CustomAclToken[];
   /**
-   * Scheduled snapshots: a snapshot policy (`acl = "write"`, which Consul requires for snapshots), one
-   * snapshot token per datacenter, and one token that registers the servers' freshness check service.
+   * Scheduled snapshots: per datacenter a snapshot policy valid there alone (`acl = "write"`, which Consul
+   * requires for snapshots) and its token; one token that registers the servers' freshness check service.
    */
   readonly backups: boolean;
 }
@@ -80,10 +80,11 @@ export class FederationAcls extends Construct {
   readonly replicationPolicy: AclPolicy;
   readonly dnsPolicy: AclPolicy;
   readonly autopilotHealthPolicy: AclPolicy;
-  readonly snapshotPolicy?: AclPolicy;
+  private readonly backups: boolean;
   private readonly dnsSecret: string;
   private readonly serviceRegistrationSecret?: string;
   private readonly snapshotSecrets = new Map<string, string>();
+  private readonly snapshotPolicies: AclPolicy[] = [];
   private readonly autopilotHealthSecret: string;
   private readonly agentSecrets = new Map<string, string>();
   private readonly gatewaySecrets = new Map<string, string>();
@@ -144,13 +145,8 @@ export class FederationAcls extends Construct {
       policies: [this.autopilotHealthPolicy.name],
     });
     this.autopilotHealthSecret = this.secretOf("autopilot-health-token", healthToken);
+    this.backups = props.backups;
     if (props.backups) {
-      this.snapshotPolicy = policy(
-        "snapshot-policy",
-        BUILT_IN_POLICIES.snapshots,
-        "Scheduled snapshots of a datacenter and their freshness check",
-        snapshotRules(),
-      );
       const registration = new AclToken(this, "service-registration-token", {
         description: `Registers the servers' ${SNAPSHOT_CHECK.service} service from their configuration file`,
         serviceIdentities: [{ serviceName: SNAPSHOT_CHECK.service }],
@@ -180,7 +176,7 @@ export class FederationAcls extends Construct {
 
   /** The secret of a datacenter's snapshot token (sensitive); none without backups. */
   snapshotTokenSecret(datacenter: string): string | undefined {
-    return this.snapshotPolicy ? this.lookup(this.snapshotSecrets, datacenter, "snapshot token") : undefined;
+    return this.backups ? this.lookup(this.snapshotSecrets, datacenter, "snapshot token") : undefined;
   }
 
   /** The secret of the token that registers the servers' freshness check (sensitive); none without backups. */
@@ -224,10 +220,17 @@ export class FederationAcls extends Construct {
       });
       this.replicationSecrets.set(dc.name, this.secretOf(`${dc.name}-replication-token`, token));
     }
-    if (this.snapshotPolicy) {
+    if (this.backups) {
+      const snapshotPolicy = new AclPolicy(this, `${dc.name}-snapshot-policy`, {
+        name: snapshotPolicyName(dc.name),
+        description: `Scheduled snapshots of ${dc.name} and their freshness check`,
+        rules: renderAclRules(snapshotRules()),
+        datacenters: [dc.name],
+      });
+      this.snapshotPolicies.push(snapshotPolicy);
       const token = new AclToken(this, `${dc.name}-snapshot-token`, {
         description: `Scheduled snapshots of ${dc.name}`,
-        policies: [this.snapshotPolicy.name],
+        policies: [snapshotPolicy.name],
       });
       this.snapshotSecrets.set(dc.name, this.secretOf(`${dc.name}-snapshot-token`, token));
     }
@@ -239,7 +242,7 @@ export class FederationAcls extends Construct {
       [BUILT_IN_POLICIES.replication, this.replicationPolicy],
       [BUILT_IN_POLICIES.dns, this.dnsPolicy],
       [BUILT_IN_POLICIES.autopilotHealth, this.autopilotHealthPolicy],
-      ...(this.snapshotPolicy ? [[BUILT_IN_POLICIES.snapshots, this.snapshotPolicy] as const] : []),
+      ...this.snapshotPolicies.map((policy) => [policy.nameInput as string, policy] as const),
     ]);
     for (const policy of props.policies) {
       policiesByName.set(

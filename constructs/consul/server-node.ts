@@ -8,7 +8,12 @@ import { ServerCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { serverAgentConfig } from "./agent-config";
 import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
-import { snapshotBackupFiles, SnapshotBackupProps, snapshotCheckService } from "./snapshot-backup";
+import {
+  snapshotBackupFiles,
+  SnapshotBackupProps,
+  snapshotCheckService,
+  snapshotTokenPlaceholder,
+} from "./snapshot-backup";
 import { consulNodeCloudConfig, nodeEnvironment } from "./system-files";
 
 export interface ConsulServerNodeProps extends ConsulNodeProps {
@@ -104,6 +109,7 @@ export class ConsulServerNode extends Construct {
             dataVolumeId: this.vm.dataVolumeId,
             waitForLeader: props.waitForLeader,
             snapshotTimer: props.backup !== undefined,
+            credentialPlaceholders: props.backup ? snapshotTokenPlaceholder(props.backup) : [],
           }),
         ),
         ...(props.healthCheckToken

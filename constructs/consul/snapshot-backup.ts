@@ -26,14 +26,10 @@ export interface SnapshotBackupProps {
   readonly staleAfterSeconds: number;
   /** How many snapshots the container keeps. */
   readonly retain: number;
-  /** The region's object storage endpoint (`https://host/v1/AUTH_<project>`). */
-  readonly objectStoreUrl: string;
   /** The container of the datacenter's snapshots. */
   readonly container: string;
-  /** Keystone's public endpoint. */
-  readonly identityUrl: string;
-  /** Keystone's login request with the container's application credential (sensitive). */
-  readonly objectStoreAuth: string;
+  /** How to log in to the object storage (sensitive JSON: Keystone's request, the catalog, the region). */
+  readonly objectStoreLogin: string;
   /** ACLs are on: the unit loads the snapshot token and does not start without it. */
   readonly aclsEnabled: boolean;
   /**
@@ -41,6 +37,14 @@ export interface SnapshotBackupProps {
    * delivery installs it (the primary's servers, whose token the ACL stack makes after them).
    */
   readonly snapshotToken?: string;
+}
+
+/**
+ * The token file when the unit loads it (ACLs on) but another delivery installs it: an empty placeholder until
+ * then, since systemd does not start a unit whose credential file is missing.
+ */
+export function snapshotTokenPlaceholder(props: SnapshotBackupProps): string[] {
+  return props.aclsEnabled && props.snapshotToken === undefined ? [BACKUP_PATHS.snapshotToken] : [];
 }
 
 /** The token file the backup unit loads, for a delivery that installs it. */
@@ -65,7 +69,7 @@ export function snapshotServiceUnit(aclsEnabled: boolean): SystemdUnit {
       DynamicUser: true,
       ExecStart: `${BACKUP_PATHS.program} backup`,
       LoadCredential: [
-        `${BACKUP_CREDENTIALS.objectStoreAuth}:${BACKUP_PATHS.objectStoreAuth}`,
+        `${BACKUP_CREDENTIALS.objectStoreLogin}:${BACKUP_PATHS.objectStoreLogin}`,
         ...(aclsEnabled ? [`${BACKUP_CREDENTIALS.snapshotToken}:${BACKUP_PATHS.snapshotToken}`] : []),
       ],
       // A snapshot of a large datacenter takes a while to save and upload; a hung run must not last forever.
@@ -120,9 +124,7 @@ export function snapshotBackupFiles(
       BACKUP_PATHS.environment,
       renderEnvironmentFile({
         DATACENTER: node.datacenter,
-        OBJECT_STORE_URL: props.objectStoreUrl,
         CONTAINER: props.container,
-        IDENTITY_URL: props.identityUrl,
         RETAIN: props.retain,
         STALE_AFTER_SECONDS: props.staleAfterSeconds,
         CHECK_ID: SNAPSHOT_CHECK.checkId,
@@ -130,12 +132,14 @@ export function snapshotBackupFiles(
         CONSUL_CA_FILE: NODE_PATHS.caFile,
         // Only the leader's run takes a snapshot: it finds itself by its Raft address.
         CONSUL_RPC_ADDR: `${node.privateAddress}:${CONSUL_PORTS.serverRpc}`,
-        OBJECT_STORE_AUTH_FILE: BACKUP_PATHS.objectStoreAuth,
+        OBJECT_STORE_LOGIN_FILE: BACKUP_PATHS.objectStoreLogin,
         SNAPSHOT_TOKEN_FILE: BACKUP_PATHS.snapshotToken,
+        // With ACLs on, a run without the snapshot token stops at once and says where it comes from.
+        ACLS_ENABLED: props.aclsEnabled ? "yes" : "no",
       }),
     ),
     // Named without .json: what reviewers see is the Terraform expression that renders the JSON.
-    nodeFile.installed("object-store-auth", BACKUP_PATHS.objectStoreAuth, props.objectStoreAuth, {
+    nodeFile.installed("object-store-login", BACKUP_PATHS.objectStoreLogin, props.objectStoreLogin, {
       mode: "0600",
     }),
     ...(props.snapshotToken ? [snapshotTokenFile(props.snapshotToken)] : []),

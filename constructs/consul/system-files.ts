@@ -227,6 +227,8 @@ export interface NodeEnvironmentInput {
   readonly waitForLeader?: boolean;
   /** The operator confirmed that ACLs may be turned off (the ACL objects are gone). */
   readonly aclsOffConfirmed: boolean;
+  /** Credential files another delivery installs later: empty until then (see node-apply.sh). */
+  readonly credentialPlaceholders?: readonly string[];
 }
 
 /** The units the node runs, in start order, and those it must no longer run. */
@@ -268,6 +270,9 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
     CONSUL_CA_FILE: NODE_PATHS.caFile,
     ...nodeUnits(input),
     ACLS_OFF_CONFIRMED: input.aclsOffConfirmed ? "yes" : "no",
+    ...(input.credentialPlaceholders?.length
+      ? { CREDENTIAL_PLACEHOLDERS: input.credentialPlaceholders.join(",") }
+      : {}),
     WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
     ...(gateway ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),
   });

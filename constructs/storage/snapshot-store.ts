@@ -1,6 +1,6 @@
-import { Fn, TerraformStack } from "cdktf";
+import { Fn, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { DataOpenstackIdentityEndpointV3 } from "../../.gen/providers/openstack/data-openstack-identity-endpoint-v3";
+import { DataOpenstackIdentityAuthScopeV3 } from "../../.gen/providers/openstack/data-openstack-identity-auth-scope-v3";
 import { IdentityApplicationCredentialV3 } from "../../.gen/providers/openstack/identity-application-credential-v3";
 import { ObjectstorageContainerV1 } from "../../.gen/providers/openstack/objectstorage-container-v1";
 import { PropsValidator } from "../validation";
@@ -21,6 +21,16 @@ export interface SnapshotStoreProps {
  * credentials). The container is kept when it holds objects: destroying the stack leaves the backups.
  */
 export class SnapshotStore extends Construct {
+  /** The container's name. */
+  readonly container: string;
+  /**
+   * What a node needs to reach the container (sensitive, it holds the credential's secret), as JSON:
+   * `request`, the body of Keystone's `POST /v3/auth/tokens` with the credential; `catalog`, the deploying
+   * token's service catalog, where the node finds Keystone's public endpoint; `region`, whose public object
+   * storage endpoint the node takes from the catalog of its own login (there the project is filled in).
+   */
+  readonly login: string;
+
   /** The container's address in a stack where the store has the construct ID `id`. */
   static containerAddress(id: string): string {
     return `${ObjectstorageContainerV1.tfResourceType}.${id}_container`;
@@ -35,15 +45,6 @@ export class SnapshotStore extends Construct {
   static keepContainer(stack: TerraformStack, id: string): void {
     stack.addOverride("removed", [{ from: SnapshotStore.containerAddress(id), lifecycle: { destroy: false } }]);
   }
-
-  /** The object storage's public endpoint of the region (`https://host/v1/AUTH_<project>`). */
-  readonly objectStoreUrl: string;
-  /** The container's name. */
-  readonly container: string;
-  /** Keystone's public endpoint. */
-  readonly identityUrl: string;
-  /** The body of Keystone's `POST /v3/auth/tokens` that logs in with the credential (sensitive). */
-  readonly authRequest: string;
 
   constructor(scope: Construct, id: string, props: SnapshotStoreProps) {
     super(scope, id);
@@ -77,27 +78,25 @@ export class SnapshotStore extends Construct {
       ],
       dependsOn: [container],
     });
-    const objectStore = new DataOpenstackIdentityEndpointV3(this, "object-store-endpoint", {
-      serviceType: "object-store",
-      interface: "public",
-      endpointRegion: props.region,
+    // The catalog of the deploying token: any project member may read it, unlike Keystone's endpoint list
+    // (admin-only by default policy), and its URLs are the project's, not `$(project_id)s` templates.
+    const deployer = new DataOpenstackIdentityAuthScopeV3(this, "deployer-scope", {
+      name: props.containerName,
+      region: props.region,
     });
-    const identity = new DataOpenstackIdentityEndpointV3(this, "identity-endpoint", {
-      serviceType: "identity",
-      interface: "public",
-      endpointRegion: props.region,
-    });
-    this.objectStoreUrl = objectStore.url;
     this.container = container.name;
-    this.identityUrl = identity.url;
-    this.authRequest = Fn.sensitive(
+    this.login = Fn.sensitive(
       Fn.jsonencode({
-        auth: {
-          identity: {
-            methods: ["application_credential"],
-            application_credential: { id: credential.id, secret: credential.secret },
+        request: {
+          auth: {
+            identity: {
+              methods: ["application_credential"],
+              application_credential: { id: credential.id, secret: credential.secret },
+            },
           },
         },
+        catalog: Token.asAny(deployer.interpolationForAttribute("service_catalog")),
+        region: props.region,
       }),
     );
   }

@@ -9,11 +9,40 @@ import { runNodeScript, StubBehaviour } from "../../support/node-harness";
 const files = exampleFiles();
 const node = (name: string) => files.get(`nodes/prod2/prod2-server-1/${name}`) as string;
 const SCRIPT = node("consul-snapshot");
-const SETTINGS = node("backup.env")
-  .replace(/^OBJECT_STORE_URL=.*$/m, "OBJECT_STORE_URL=https://swift.example/v1/AUTH_p")
-  .replace(/^CONTAINER=.*$/m, "CONTAINER=consul-snapshots-prod2")
-  .replace(/^IDENTITY_URL=.*$/m, "IDENTITY_URL=https://keystone.example:5000/v3/");
+const SETTINGS = node("backup.env").replace(/^CONTAINER=.*$/m, "CONTAINER=consul-snapshots-prod2");
 const CONTAINER = "https://swift.example/v1/AUTH_p/consul-snapshots-prod2";
+const endpoint = (type: string, endpoints: [string, string, string][]) => ({
+  type,
+  endpoints: endpoints.map(([iface, region, url]) => ({ interface: iface, region, url })),
+});
+/**
+ * What the stack renders into object-store-login: Keystone's request, the deploying token's catalog (Keystone in
+ * two regions here; an object store URL as a template, as a bare endpoint list would show it), the region.
+ */
+const LOGIN = JSON.stringify({
+  request: { auth: { identity: { methods: ["application_credential"] } } },
+  catalog: [
+    endpoint("identity", [
+      ["public", "RegionOne", "https://keystone-one.example:5000/v3"],
+      ["public", "RegionTwo", "https://keystone.example:5000/v3/"],
+      ["internal", "RegionTwo", "http://keystone.internal:5000"],
+    ]),
+    endpoint("object-store", [["public", "RegionTwo", "https://swift.example/v1/AUTH_$(project_id)s"]]),
+  ],
+  region: "RegionTwo",
+});
+/** Keystone's answer to the login: the token's catalog, with the project filled in. */
+const KEYSTONE_BODY = JSON.stringify({
+  token: {
+    catalog: [
+      endpoint("object-store", [
+        ["public", "RegionOne", "https://swift-one.example/v1/AUTH_p"],
+        ["internal", "RegionTwo", "http://swift.internal/v1/AUTH_p"],
+        ["public", "RegionTwo", "https://swift.example/v1/AUTH_p/"],
+      ]),
+    ],
+  },
+});
 const SNAPSHOT = "raft snapshot bytes";
 
 /** A snapshot name `hoursAgo` hours old. */
@@ -34,6 +63,8 @@ interface Scenario {
   readonly uploadFails?: boolean;
   readonly keystoneDown?: boolean;
   readonly inspectFails?: boolean;
+  readonly deleteStatus?: string;
+  readonly token?: string;
   readonly args?: readonly string[];
 }
 
@@ -44,8 +75,13 @@ function run(scenario: Scenario) {
       { match: "agent/check/", stdout: "" },
       scenario.keystoneDown
         ? { match: "auth/tokens", exit: 7 }
-        : { match: "auth/tokens", headers: "HTTP/1.1 201 Created\r\nx-subject-token: keystone-token\r\n\r\n" },
+        : {
+            match: "auth/tokens",
+            headers: "HTTP/1.1 201 Created\r\nx-subject-token: keystone-token\r\n\r\n",
+            body: KEYSTONE_BODY,
+          },
       { match: "format=json", body: listing(scenario.stored ?? []) },
+      { match: "-X DELETE", stdout: scenario.deleteStatus ?? "204" },
       { match: "-X PUT", exit: scenario.uploadFails ? 22 : 0 },
       { match: "-X GET", body: SNAPSHOT },
     ],
@@ -62,8 +98,8 @@ function run(scenario: Scenario) {
     staged: {},
     existing: {
       "/etc/consul-backup/backup.env": SETTINGS,
-      "/etc/consul-backup/object-store-auth.json": '{"auth":{}}',
-      "/etc/consul-backup/snapshot.token": "snapshot-token",
+      "/etc/consul-backup/object-store-login.json": LOGIN,
+      "/etc/consul-backup/snapshot.token": scenario.token ?? "snapshot-token",
       "/etc/consul.d/tls/ca.pem": "CA",
     },
     stubs: { curl, consul },
@@ -80,6 +116,7 @@ describe("consul-snapshot backup", () => {
 
   it("on the leader: saves, checks, uploads with its MD5 as ETag, prunes to the newest 48, then reports fresh", () => {
     const old = Array.from({ length: 50 }, (_, i) => nameAged((50 - i) / 60));
+    // A name the clock of an earlier leader put ahead of now: kept like any other, by its place in the order.
     const result = run({ stored: old });
     expect(result.status).toBe(0);
     const { calls } = result;
@@ -94,9 +131,10 @@ describe("consul-snapshot backup", () => {
     expect(index(calls, "-X DELETE") < report).toBe(true);
     expect(calls[upload]).toContain(`-H ETag: ${createHash("md5").update(SNAPSHOT).digest("hex")}`);
     expect(calls[upload]).toMatch(/\/consul-snapshots-prod2\/\d{8}T\d{6}Z\.snap$/);
-    expect(calls[login]).toContain("https://keystone.example:5000/v3/auth/tokens");
-    // 50 in the container and retain 48: the two oldest go, and nothing that is not a snapshot.
-    expect(deletes.map((call) => call.split("/").pop())).toEqual([old[0], old[1]]);
+    // Keystone of the datacenter's region; the object store from the login's own catalog (the project filled in).
+    expect(calls[login]).toMatch(/ https:\/\/keystone\.example:5000\/v3\/auth\/tokens$/);
+    // 50 in the container plus the upload, and retain 48: the three oldest go, and nothing that is not a snapshot.
+    expect(deletes.map((call) => call.split("/").pop())).toEqual([old[0], old[1], old[2]]);
     expect(checkReports(calls)).toEqual([expect.stringMatching(/\/v1\/agent\/check\/pass\/consul-snapshot-age$/)]);
     // No token in any argument: the Consul token travels in a header file, Keystone's too.
     expect(calls.some((call) => call.includes("snapshot-token") || call.includes("keystone-token"))).toBe(false);
@@ -109,7 +147,7 @@ describe("consul-snapshot backup", () => {
     expect(result.calls.some((call) => call.includes("-X PUT") && call.includes(CONTAINER))).toBe(false);
     expect(result.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
     expect(checkReports(result.calls)).toEqual([expect.stringMatching(/check\/pass\/consul-snapshot-age$/)]);
-    expect(result.stderr).toMatch(/newest snapshot \d{8}T\d{6}Z\.snap is \d+s old \(stale after 7200s\)/);
+    expect(result.stderr).toMatch(/newest snapshot \d{8}T\d{6}Z\.snap is \d+s old \(stale after 7500s\)/);
   });
 
   it("turns the check critical when the newest snapshot is older than two periods, or there is none", () => {
@@ -141,10 +179,44 @@ describe("consul-snapshot backup", () => {
     expect(result.stderr).toContain("the freshness check is not renewed");
   });
 
-  it("never deletes below the retained count", () => {
+  it("never deletes below the retained count, nor the snapshot it just uploaded", () => {
     const result = run({ stored: fresh });
     expect(result.status).toBe(0);
     expect(result.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
+    // A clock that ran ahead named 48 snapshots after this upload: they are the newest by name, the upload stays.
+    const future = Array.from({ length: 48 }, (_, i) => nameAged(-(i + 1)));
+    const ahead = run({ stored: future });
+    const uploaded = ahead.calls
+      .find((call) => call.includes("-X PUT") && call.includes(CONTAINER))
+      ?.split("/")
+      .pop();
+    const deleted = ahead.calls.filter((call) => call.includes("-X DELETE")).map((call) => call.split("/").pop());
+    expect(deleted).toEqual([future[0]]);
+    expect(deleted).not.toContain(uploaded);
+  });
+
+  it("counts a snapshot already deleted (by another leader's prune) as deleted, and fails on other errors", () => {
+    const old = Array.from({ length: 49 }, (_, i) => nameAged((50 - i) / 60));
+    expect(run({ stored: old, deleteStatus: "404" }).status).toBe(0);
+    const refused = run({ stored: old, deleteStatus: "403" });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/deleting \d{8}T\d{6}Z\.snap failed \(HTTP 403\)/);
+  });
+
+  it("stops at once, saying where the token comes from, when ACLs are on and the token has not arrived", () => {
+    const result = run({ token: "" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("no snapshot token in /etc/consul-backup/snapshot.token yet: the ACL stack");
+    expect(result.calls).toEqual([]);
+  });
+
+  it("gives the leader's run of the same elapse time to upload before a follower reports", () => {
+    const result = run({ leader: false, stored: [nameAged(1.5)] });
+    const listings = result.calls.filter((call) => call.includes("format=json"));
+    expect(listings.length).toBeGreaterThan(1);
+    expect(result.calls).toContain("sleep 15");
+    // The snapshot of the period before is still fresh: pass.
+    expect(checkReports(result.calls)).toEqual([expect.stringMatching(/check\/pass\/consul-snapshot-age$/)]);
   });
 });
 
@@ -162,7 +234,7 @@ describe("consul-snapshot restore", () => {
 
   it("restores nothing without --yes, from an invalid file, or for a name that is not a snapshot's", () => {
     for (const [scenario, message] of [
-      [{ stored, args: ["restore", "latest"] }, /replaces the whole state of prod2 .* add --yes/],
+      [{ stored, args: ["restore", "latest"] }, /replaces the whole Raft state of prod2 .* add --yes/],
       [
         { stored, inspectFails: true, args: ["restore", "latest", "--yes"] },
         /is not a valid snapshot; nothing was restored/,

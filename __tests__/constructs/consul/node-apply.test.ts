@@ -297,7 +297,7 @@ describe("node-apply.sh and the snapshot timer of a server", () => {
   it("installs the backup's credentials root-only and starts the timer after the agent", () => {
     const run = applyServer();
     expect(run.status).toBe(0);
-    for (const file of ["object-store-auth.json", "snapshot.token"]) {
+    for (const file of ["object-store-login.json", "snapshot.token"]) {
       expect(run.calls).toContainEqual(
         expect.stringMatching(
           new RegExp(`^install -m 0600 -o root -g root \\S+ /etc/consul-backup/${file.replace(".", "\\.")}$`),
@@ -309,6 +309,26 @@ describe("node-apply.sh and the snapshot timer of a server", () => {
     expect(run.calls).toContain("systemctl enable consul-snapshot.timer");
     expect(agent).toBeGreaterThan(-1);
     expect(timer).toBeGreaterThan(agent);
+  });
+
+  it("leaves an empty root-only placeholder for a token another delivery installs, and never replaces it", () => {
+    const staged = stagedFiles("prod2-server-1");
+    const env = staged["node.env"].replace(
+      "ACLS_OFF_CONFIRMED",
+      "CREDENTIAL_PLACEHOLDERS=/etc/consul-backup/snapshot.token\nACLS_OFF_CONFIRMED",
+    );
+    const withoutToken = Object.fromEntries(Object.entries(staged).filter(([name]) => name !== "snapshot.token"));
+    const manifest = withoutToken["manifest.tsv"].replace(/^.*\tsnapshot\.token\t.*\n/m, "");
+    const fresh = applyServer({ staged: { ...withoutToken, "manifest.tsv": manifest, "node.env": env } });
+    expect(fresh.status).toBe(0);
+    expect(fresh.calls).toContain(`install -m 0600 -o root -g root /dev/null ${"/etc/consul-backup/snapshot.token"}`);
+    expect(readFileSync(join(fresh.root, "etc/consul-backup/snapshot.token"), "utf8")).toBe("");
+    const later = applyServer({
+      staged: { ...withoutToken, "manifest.tsv": manifest, "node.env": env },
+      existing: { ...existingServer, "/etc/consul-backup/snapshot.token": "from the ACL stack" },
+    });
+    expect(later.calls.some((call) => call.includes("/dev/null"))).toBe(false);
+    expect(readFileSync(join(later.root, "etc/consul-backup/snapshot.token"), "utf8")).toBe("from the ACL stack");
   });
 
   it("stops the timer when backups are turned off", () => {

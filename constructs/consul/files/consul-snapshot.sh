@@ -8,7 +8,7 @@
 #   consul-snapshot restore NAME|latest --yes
 #   consul-snapshot restore --file PATH --yes
 #                                     restores the datacenter from a snapshot of the container or a file
-#                                     (token: CONSUL_HTTP_TOKEN, else the snapshot token)
+#                                     (token: the file CONSUL_HTTP_TOKEN_FILE names, else the snapshot token)
 #
 # Any failure exits non-zero: the unit shows as failed and the freshness check, which only a successful
 # look at the container renews, turns critical once the newest snapshot is older than two periods.
@@ -19,12 +19,11 @@ root=${NODE_ROOT:-}
 settings=${CONSUL_SNAPSHOT_SETTINGS:-/etc/consul-backup/backup.env}
 # shellcheck source=/dev/null
 . "$root$settings"
-: "${DATACENTER:?}" "${OBJECT_STORE_URL:?}" "${CONTAINER:?}" "${IDENTITY_URL:?}" "${RETAIN:?}" "${STALE_AFTER_SECONDS:?}"
-: "${CHECK_ID:?}" "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${CONSUL_RPC_ADDR:?}"
-: "${OBJECT_STORE_AUTH_FILE:?}" "${SNAPSHOT_TOKEN_FILE:?}"
-
-# The region's object storage endpoint (https://host/v1/AUTH_<project>) and the container in it.
-container_url="${OBJECT_STORE_URL%/}/$CONTAINER"
+: "${DATACENTER:?}" "${CONTAINER:?}" "${RETAIN:?}" "${STALE_AFTER_SECONDS:?}" "${CHECK_ID:?}"
+: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${CONSUL_RPC_ADDR:?}" "${OBJECT_STORE_LOGIN_FILE:?}"
+: "${SNAPSHOT_TOKEN_FILE:?}" "${ACLS_ENABLED:?}"
+# How long a follower waits for the leader's upload of this run before it reports (NODE_WAIT_LIMIT: tests).
+FOLLOWER_WAIT=${NODE_WAIT_LIMIT:-180}
 
 log() { printf 'consul-snapshot: %s\n' "$*" >&2; }
 fail() {
@@ -34,6 +33,7 @@ fail() {
 
 # Everything written here (the snapshot holds every secret of the datacenter) goes with the process; under
 # the unit, the temporary directory is private to it as well (PrivateTmp).
+started=$(date -u +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
@@ -47,17 +47,23 @@ credential() {
   fi
 }
 
-# The Consul token travels in files, never in arguments that any process list shows.
+# The Consul token travels in files, never in arguments that any process list shows: an operator's in the file
+# CONSUL_HTTP_TOKEN_FILE names, else the datacenter's snapshot token.
 consul_token_file=
 consul_header="$work/consul.header"
-if [[ -n "${CONSUL_HTTP_TOKEN:-}" ]]; then
-  consul_token_file="$work/consul.token"
-  printf '%s' "$CONSUL_HTTP_TOKEN" >"$consul_token_file"
-  unset CONSUL_HTTP_TOKEN
+if [[ -n "${CONSUL_HTTP_TOKEN_FILE:-}" ]]; then
+  consul_token_file=$CONSUL_HTTP_TOKEN_FILE
+  [[ -s "$consul_token_file" ]] || fail "CONSUL_HTTP_TOKEN_FILE names $consul_token_file, which is missing or empty"
 else
   candidate=$(credential snapshot-token "$SNAPSHOT_TOKEN_FILE")
-  if [[ -s "$candidate" ]]; then consul_token_file=$candidate; fi
+  if [[ -s "$candidate" ]]; then
+    consul_token_file=$candidate
+  elif [[ "$ACLS_ENABLED" == yes ]]; then
+    # The primary's servers run before the ACL stack that makes their token (an empty placeholder until then).
+    fail "no snapshot token in $SNAPSHOT_TOKEN_FILE yet: the ACL stack delivers it (deploy every stack: cdktf deploy '*')"
+  fi
 fi
+unset CONSUL_HTTP_TOKEN
 if [[ -n "$consul_token_file" ]]; then
   printf 'X-Consul-Token: %s\n' "$(<"$consul_token_file")" >"$consul_header"
 else
@@ -76,18 +82,52 @@ consul_cli() {
   env "${environment[@]}" consul "$@"
 }
 
-# A Keystone token from the application credential, which may only read, write and delete objects of this
-# datacenter's container (its access rules); kept in a header file for the object storage requests.
+# A Keystone token from the application credential, which may only list, read, write and delete objects of this
+# datacenter's container (its access rules); kept in a header file for the object storage requests. Keystone's
+# public endpoint comes from the deploying token's catalog (the region's, else the first); the object storage's
+# from the catalog of this login, where the URL holds the project (a bare endpoint list has templates instead).
 swift_header="$work/swift.header"
+container_url=
 swift_login() {
   [[ -s "$swift_header" ]] && return 0
-  local base=${IDENTITY_URL%/} token
-  base=${base%/v3}
-  curl -fsS --proto '=https' -o /dev/null -D "$work/keystone.headers" -H 'Content-Type: application/json' \
-    --data @"$(credential object-store-auth "$OBJECT_STORE_AUTH_FILE")" "$base/v3/auth/tokens" ||
+  local login identity token
+  login=$(credential object-store-login "$OBJECT_STORE_LOGIN_FILE")
+  identity=$(python3 - "$login" "$work/keystone-request.json" <<'PY'
+import json, sys
+login = json.load(open(sys.argv[1]))
+json.dump(login["request"], open(sys.argv[2], "w"))
+public = [e for s in login["catalog"] if s["type"] == "identity" for e in s["endpoints"] if e["interface"] == "public"]
+chosen = [e for e in public if e["region"] == login["region"]] or public
+print(chosen[0]["url"] if chosen else "")
+PY
+  ) || return 1
+  [[ -n "$identity" ]] || {
+    log "the catalog has no public identity endpoint"
     return 1
+  }
+  identity=${identity%/}
+  identity=${identity%/v3}
+  curl -fsS --proto '=https' -o "$work/keystone.json" -D "$work/keystone.headers" \
+    -H 'Content-Type: application/json' --data @"$work/keystone-request.json" "$identity/v3/auth/tokens" || {
+    log "Keystone at $identity refused the application credential or cannot be reached"
+    return 1
+  }
   token=$(tr -d '\r' <"$work/keystone.headers" | awk 'tolower($1) == "x-subject-token:" { print $2 }')
   [[ -n "$token" ]] || return 1
+  container_url=$(python3 - "$work/keystone.json" "$login" <<'PY'
+import json, sys
+catalog = json.load(open(sys.argv[1]))["token"].get("catalog") or []
+region = json.load(open(sys.argv[2]))["region"]
+urls = [e["url"] for s in catalog if s["type"] == "object-store" for e in s["endpoints"]
+        if e["interface"] == "public" and e.get("region") == region]
+print(urls[0] if urls else "")
+PY
+  ) || return 1
+  [[ -n "$container_url" ]] || {
+    log "the login's catalog has no public object-store endpoint in the datacenter's region"
+    return 1
+  }
+  container_url="${container_url%/}/$CONTAINER"
   printf 'X-Auth-Token: %s\n' "$token" >"$swift_header"
 }
 
@@ -108,11 +148,18 @@ for o in sorted(objects, key=lambda o: o["name"]):
 PY
 }
 
-# Seconds since the time a snapshot's name carries.
-age_of() {
+# The time a snapshot's name carries, in seconds since the epoch.
+time_of() {
   local stamp=${1%.snap}
-  echo $(($(date -u +%s) - $(date -u -d "${stamp:0:4}-${stamp:4:2}-${stamp:6:2}T${stamp:9:2}:${stamp:11:2}:${stamp:13:2}Z" +%s)))
+  date -u -d "${stamp:0:4}-${stamp:4:2}-${stamp:6:2}T${stamp:9:2}:${stamp:11:2}:${stamp:13:2}Z" +%s
 }
+
+# Seconds since then.
+age_of() { echo $(($(date -u +%s) - $(time_of "$1"))); }
+
+# Whether there is no snapshot or the newest is older than this run, give or take the two minutes by which the
+# timers of the servers elapse apart (systemd's AccuracySec).
+predates_run() { [[ -z "$1" ]] || (($(time_of "$1") < started - 120)); }
 
 is_leader() {
   local leader
@@ -134,7 +181,7 @@ take_snapshot() {
     return 1
   }
   swift_login || {
-    log "cannot log in to the object storage at $IDENTITY_URL"
+    log "cannot log in to the object storage"
     return 1
   }
   md5=$(md5sum "$snapshot" | cut -d' ' -f1)
@@ -144,22 +191,24 @@ take_snapshot() {
     return 1
   }
   log "uploaded $name ($(stat -c %s "$snapshot") bytes)"
-  prune
+  prune "$name"
 }
 
-# Keeps the newest RETAIN snapshots; deletes older ones only after a new upload, so a run of failures never
-# empties the container.
+# Keeps the newest RETAIN snapshots; deletes older ones only after a new upload, and never the one just
+# uploaded (a leader whose clock ran ahead may have named older ones later), so a run of failures never empties
+# the container. One already gone (a prune of another leader) counts as deleted.
 prune() {
-  local snapshots names=() name index
+  local uploaded=$1 snapshots names=() name index code
   snapshots=$(list_snapshots) || {
     log "cannot list $container_url to apply the retention"
     return 1
   }
-  mapfile -t names < <(cut -d' ' -f1 <<<"$snapshots" | grep .)
-  for ((index = 0; index < ${#names[@]} - RETAIN; index++)); do
+  mapfile -t names < <(cut -d' ' -f1 <<<"$snapshots" | grep -vx -e '' -e "$uploaded")
+  for ((index = 0; index < ${#names[@]} + 1 - RETAIN; index++)); do
     name=${names[index]}
-    swift DELETE "$name" -o /dev/null || {
-      log "deleting $name failed"
+    code=$(curl -sS --proto '=https' -H @"$swift_header" -X DELETE -o /dev/null -w '%{http_code}' "$container_url/$name") || code=000
+    [[ "$code" == 2?? || "$code" == 404 ]] || {
+      log "deleting $name failed (HTTP $code)"
       return 1
     }
     log "deleted $name (keeping $RETAIN)"
@@ -167,16 +216,23 @@ prune() {
 }
 
 # Every server tells its own TTL check how old the datacenter's newest snapshot is. A run that cannot look
-# reports nothing, and the check expires to critical by itself.
+# reports nothing, and the check expires to critical by itself. A follower first gives the leader's run of
+# the same elapse time to upload, so that it does not report the previous period's snapshot.
 report_freshness() {
-  local snapshots newest age note status
+  local role=$1 snapshots newest age note status waited=0
   if ! swift_login || ! snapshots=$(list_snapshots); then
-    log "cannot list $container_url; the freshness check is not renewed"
+    log "cannot list the container; the freshness check is not renewed"
     return 1
   fi
   newest=$(tail -n 1 <<<"$snapshots" | cut -d' ' -f1)
+  while [[ "$role" == follower ]] && predates_run "$newest" && ((waited < FOLLOWER_WAIT)); do
+    sleep 15
+    waited=$((waited + 15))
+    snapshots=$(list_snapshots) || snapshots=
+    newest=$(tail -n 1 <<<"$snapshots" | cut -d' ' -f1)
+  done
   if [[ -z "$newest" ]]; then
-    status=fail note="no snapshot of $DATACENTER in the container yet"
+    status=fail note="no snapshot of $DATACENTER in the container"
   else
     age=$(age_of "$newest")
     note="newest snapshot $newest is ${age}s old (stale after ${STALE_AFTER_SECONDS}s)"
@@ -190,18 +246,19 @@ report_freshness() {
 }
 
 backup() {
-  local failed=no
+  local failed=no role=leader
   if is_leader; then
     take_snapshot || failed=yes
   else
+    role=follower
     log "not the leader of $DATACENTER: the leader takes the snapshot"
   fi
-  report_freshness || failed=yes
+  report_freshness "$role" || failed=yes
   [[ "$failed" == no ]] || exit 1
 }
 
 list() {
-  swift_login || fail "cannot log in to the object storage at $IDENTITY_URL"
+  swift_login || fail "cannot log in to the object storage"
   local snapshots name bytes
   snapshots=$(list_snapshots) || fail "cannot list $container_url"
   while read -r name bytes; do
@@ -229,7 +286,7 @@ restore() {
   done
   [[ -n "$source" || -n "$file" ]] || fail "usage: consul-snapshot restore NAME|latest --yes, or restore --file PATH --yes"
   if [[ -z "$file" ]]; then
-    swift_login || fail "cannot log in to the object storage at $IDENTITY_URL"
+    swift_login || fail "cannot log in to the object storage"
     if [[ "$source" == latest ]]; then
       source=$(list_snapshots | tail -n 1 | cut -d' ' -f1) || fail "cannot list $container_url"
       [[ -n "$source" ]] || fail "the container holds no snapshot of $DATACENTER"
@@ -240,7 +297,7 @@ restore() {
   fi
   consul_cli snapshot inspect "$file" >&2 || fail "$file is not a valid snapshot; nothing was restored"
   [[ "$confirmed" == yes ]] ||
-    fail "restoring replaces the whole state of $DATACENTER (catalog, KV, ACLs, intentions, config entries) with the snapshot's: add --yes"
+    fail "restoring replaces the whole Raft state of $DATACENTER (catalog, KV, sessions, prepared queries, ACLs, intentions, config entries) with the snapshot's; in a secondary, replication then brings ACLs, intentions and config entries back to the primary's: add --yes"
   consul_cli snapshot restore "$file" >&2 || fail "consul snapshot restore failed"
   log "restored $DATACENTER from ${source:-$file}; see README: Backups and restore for what to do next"
 }

@@ -274,6 +274,19 @@ install_files() {
   done <"$manifest"
 }
 
+# Credential files that another delivery installs later (the primary's snapshot token comes from the ACL stack,
+# which runs after the servers): an empty root-only file until then, so that the unit that loads it starts and
+# says what is missing. An existing file is never touched.
+ensure_credential_placeholders() {
+  local paths path
+  IFS=, read -r -a paths <<<"${CREDENTIAL_PLACEHOLDERS:-}"
+  for path in "${paths[@]}"; do
+    [[ ! -e "$root$path" ]] || continue
+    [[ -d "$(dirname "$root$path")" ]] || install -d -m 0755 "$(dirname "$root$path")"
+    install -m 0600 -o root -g root /dev/null "$root$path"
+  done
+}
+
 api() {
   local path=$1
   shift
@@ -397,6 +410,7 @@ mount_data_volume
 validate_staged_config
 refuse_turning_acls_off
 install_files
+ensure_credential_placeholders
 restart_changed_units
 wait_until_node_healthy
 log "node converged (${NODE_ROLE})"
