@@ -6,6 +6,7 @@ import type { AclRules } from "../domain/acl-rules";
 import { ConfigError } from "../domain/errors";
 import { parseAclRules } from "./acl-rules-parser";
 import { FederationConfig, federationSchema } from "./schema";
+import { armoredPublicKeyProblem } from "./schema/backups";
 
 export const DEFAULT_CONFIG_PATH = "federation.yaml";
 export const CONFIG_PATH_VARIABLE = "FEDERATION_CONFIG";
@@ -73,6 +74,24 @@ export function validateFederationConfig(
         problems.push(`${field}: ${policy.rulesFile}:${p.line}:${p.column}: ${p.message}`);
     }
   });
+  const { backups } = result.data;
+  if (backups.encryptionKeyFile !== undefined) {
+    const field = "backups.encryptionKeyFile";
+    if (backups.encryptionKey !== undefined) {
+      problems.push(`${field}: give the key either as encryptionKey or as encryptionKeyFile, not both`);
+    } else {
+      try {
+        const text = readFileSync(resolve(baseDir, backups.encryptionKeyFile), "utf8");
+        const problem = armoredPublicKeyProblem(text);
+        if (problem) problems.push(`${field}: ${backups.encryptionKeyFile} ${problem}`);
+        else backups.encryptionKey = text;
+      } catch (error) {
+        problems.push(
+          `${field}: cannot read ${backups.encryptionKeyFile} (${(error as NodeJS.ErrnoException).code ?? String(error)}; the path is relative to the configuration file)`,
+        );
+      }
+    }
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return result.data;
 }

@@ -15,6 +15,8 @@ export const BACKUP_PATHS = {
   environment: "/etc/consul-backup/backup.env",
   /** How to log in to the object storage with the container's application credential (secret). */
   objectStoreLogin: "/etc/consul-backup/object-store-login.json",
+  /** The OpenPGP public key snapshots are encrypted to, when one is configured (not secret). */
+  encryptionKey: "/etc/consul-backup/encryption-key.asc",
   /** The snapshot token (secret); absent while ACLs are off. */
   snapshotToken: "/etc/consul-backup/snapshot.token",
   /** `consul-snapshot backup|list|restore`: the timer's run and the operator's restore. */
@@ -67,10 +69,10 @@ export function snapshotPolicyName(datacenter: string): string {
 }
 
 /**
- * Objects are named by the UTC time of the snapshot, `YYYYMMDDTHHMMSSZ.snap`: names sort by age, so
- * retention and freshness read the container's listing alone.
+ * Objects are named by the UTC time of the snapshot, `YYYYMMDDTHHMMSSZ.snap` (`.snap.gpg` when encrypted): names
+ * sort by age, so retention and freshness read the container's listing alone.
  */
-export const SNAPSHOT_OBJECT_PATTERN = /^\d{8}T\d{6}Z\.snap$/;
+export const SNAPSHOT_OBJECT_PATTERN = /^\d{8}T\d{6}Z\.snap(\.gpg)?$/;
 
 /**
  * What `consul snapshot save` needs: Consul allows snapshots to tokens with `acl = "write"` (the snapshot

@@ -64,15 +64,16 @@ export function aclSettings(
   };
 }
 
-/** When snapshots run, how many the container keeps, and when the newest counts as stale. */
+/** When snapshots run, how many the container keeps, when the newest counts as stale, whom they are encrypted to. */
 export function backupSchedule(federation: FederationConfig): {
   schedule: string;
   retain: number;
   staleAfterSeconds: number;
+  encryptionKey?: string;
 } {
-  const { schedule, retain } = federation.backups;
+  const { schedule, retain, encryptionKey } = federation.backups;
   const period = calendarPeriod(schedule);
   // The schema refused every schedule without a period.
   if (!period.ok) throw new Error(`backups.schedule: ${period.problem}`);
-  return { schedule, retain, staleAfterSeconds: staleAfterSeconds(period.seconds) };
+  return { schedule, retain, staleAfterSeconds: staleAfterSeconds(period.seconds), encryptionKey };
 }

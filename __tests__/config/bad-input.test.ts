@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { loadFederationConfig, validateFederationConfig } from "../../config/load";
 import type { FederationConfigInput } from "../../config/schema";
 import { ConfigError } from "../../domain/errors";
-import { configProblems, exampleConfig, exampleInput } from "../support/fixtures";
+import { configProblems, exampleConfig, exampleInput, REPO_ROOT } from "../support/fixtures";
 
 type Input = FederationConfigInput & Record<string, unknown>;
 
@@ -238,7 +238,39 @@ describe("the loader under random damage", () => {
   });
 });
 
+const PUBLIC_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ0example\n=abcd\n-----END PGP PUBLIC KEY BLOCK-----\n";
+
 describe("backups", () => {
+  it("take an encryption key inline or from a file beside the configuration", () => {
+    const directory = mkdtempSync(join(tmpdir(), "backup-key-"));
+    writeFileSync(join(directory, "backups.pub.asc"), PUBLIC_KEY);
+    const fromFile = validateFederationConfig(
+      { ...exampleInput(), backups: { encryptionKeyFile: join(directory, "backups.pub.asc") } },
+      "federation.yaml",
+      REPO_ROOT,
+    );
+    expect(fromFile.backups.encryptionKey).toBe(PUBLIC_KEY);
+    expect(problemsOf((input) => (input.backups = { encryptionKey: PUBLIC_KEY }))).toEqual([]);
+  });
+
+  it("refuse a private key, text that is no armored public key, an unreadable file, and both forms at once", () => {
+    const privateKey = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nsecret\n-----END PGP PRIVATE KEY BLOCK-----\n";
+    expect(problemsOf((input) => (input.backups = { encryptionKey: privateKey }))).toEqual([
+      expect.stringMatching(/^backups\.encryptionKey: holds a private key: give the public key alone/),
+    ]);
+    expect(problemsOf((input) => (input.backups = { encryptionKey: "ssh-ed25519 AAAA" }))).toEqual([
+      expect.stringMatching(
+        /^backups\.encryptionKey: must be one ASCII-armored OpenPGP public key \(gpg --armor --export/,
+      ),
+    ]);
+    expect(problemsOf((input) => (input.backups = { encryptionKeyFile: "no-such.asc" }))).toEqual([
+      expect.stringMatching(/^backups\.encryptionKeyFile: cannot read no-such\.asc \(ENOENT; the path is relative/),
+    ]);
+    expect(
+      problemsOf((input) => (input.backups = { encryptionKey: PUBLIC_KEY, encryptionKeyFile: "backups.pub.asc" })),
+    ).toEqual([expect.stringMatching(/^backups\.encryptionKeyFile: give the key either as encryptionKey or as/)]);
+  });
+
   it("default to hourly snapshots, 48 kept, on", () => {
     expect(exampleConfig().backups).toEqual({ enabled: true, schedule: "hourly", retain: 48 });
   });
@@ -266,7 +298,7 @@ describe("backups", () => {
     [
       "an unknown key",
       { retain: 5, keep: 5 },
-      /^backups: unknown key "keep" \(allowed keys: enabled, schedule, retain\)/,
+      /^backups: unknown key "keep" \(allowed keys: enabled, schedule, encryptionKey, encryptionKeyFile, retain\)/,
     ],
   ])("refuse %s with the field and the fix", (_what, backups, problem) => {
     const problems = problemsOf((input) => (input.backups = backups as Input["backups"]));

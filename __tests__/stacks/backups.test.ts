@@ -165,6 +165,19 @@ describe("backups at other settings", () => {
     expect(JSON.parse(off.files.get("nodes/prod2/prod2-server-1/consul.json") as string).services).toBeUndefined();
   });
 
+  it("delivers the encryption key to every server and names it in the settings", () => {
+    const key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ0example\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    const encrypted = variant((input) => (input.backups = { encryptionKey: key }));
+    expect(encrypted.files.get("nodes/prod2/prod2-server-3/encryption-key.asc")).toBe(key);
+    expect(encrypted.files.get("nodes/prod2/prod2-server-3/manifest.tsv")).toContain(
+      "0644\troot\troot\tencryption-key.asc\t/etc/consul-backup/encryption-key.asc\t-\n",
+    );
+    expect(encrypted.files.get("nodes/prod2/prod2-server-3/backup.env")).toContain(
+      "\nENCRYPT_TO=/etc/consul-backup/encryption-key.asc\n",
+    );
+    expect(files.get("nodes/prod2/prod2-server-3/backup.env")).not.toContain("ENCRYPT_TO");
+  });
+
   it("sizes the freshness check from the schedule", () => {
     const sixHourly = variant((input) => (input.backups = { schedule: "00/6:00", retain: 5 }));
     const config = JSON.parse(sixHourly.files.get("nodes/prod3/prod3-server-2/consul.json") as string);

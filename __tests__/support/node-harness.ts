@@ -21,6 +21,8 @@ export interface StubBehaviour {
   readonly headers?: string;
   /** What it writes to the file its last argument names (`consul snapshot save FILE`). */
   readonly createsLast?: string;
+  /** Keeps a copy of the file named after this flag (curl's `-T` upload) as `uploaded` in the harness folder. */
+  readonly keepsFileAfter?: string;
   /** Answers by argument: the first entry whose `match` occurs in the joined arguments wins. */
   readonly when?: readonly (Omit<StubBehaviour, "when"> & { readonly match: string })[];
 }
@@ -35,6 +37,8 @@ export interface NodeRun {
   readonly root: string;
   /** Whether the staging folder is gone. */
   readonly stagingRemoved: boolean;
+  /** The harness folder (stubs may leave files there, such as `uploaded`). */
+  readonly harness: string;
 }
 
 export interface NodeRunInput {
@@ -52,6 +56,8 @@ export interface NodeRunInput {
   readonly stubs: Readonly<Record<string, StubBehaviour>>;
   /** The script's arguments. @default the staging folder, as Terraform's provisioner passes it */
   readonly args?: readonly string[];
+  /** Commands of NODE_COMMANDS that run for real (gpg, to encrypt with a real key). */
+  readonly realCommands?: readonly string[];
 }
 
 /** Commands a node script calls that must never run for real here; each gets a recording stub. */
@@ -88,6 +94,9 @@ function stub(name: string, behaviour: StubBehaviour): string {
         ? ""
         : `for ((i = 1; i < $#; i++)); do if [[ "\${!i}" == -D ]]; then j=$((i + 1)); printf '%s' ${quote(b.headers)} >"\${!j}"; fi; done`,
       b.createsLast === undefined ? "" : `printf '%s' ${quote(b.createsLast)} >"\${!#}"`,
+      b.keepsFileAfter === undefined
+        ? ""
+        : `for ((i = 1; i < $#; i++)); do if [[ "\${!i}" == ${quote(b.keepsFileAfter)} ]]; then j=$((i + 1)); cp "\${!j}" "$HARNESS_DIR/uploaded"; fi; done`,
       b.stdout === undefined ? "" : `printf '%s' ${quote(b.stdout)}`,
       `exit ${b.exit ?? 0}`,
     ]
@@ -149,6 +158,7 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
     writeFileSync(join(root, path), content);
   }
   for (const command of new Set([...NODE_COMMANDS, ...Object.keys(input.stubs)])) {
+    if (input.realCommands?.includes(command)) continue;
     writeFileSync(join(bin, command), stub(command, input.stubs[command] ?? {}), { mode: 0o755 });
   }
   writeFileSync(join(bin, "install"), INSTALL, { mode: 0o755 });
@@ -184,5 +194,6 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
     calls: calls.map((call) => call.split(root).join("")),
     root,
     stagingRemoved: !existsSync(staging),
+    harness,
   };
 }

@@ -8,6 +8,7 @@ const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   "cloud-init": "cloud-init",
   shellcheck: "shellcheck",
   "systemd-analyze": "systemd",
+  gpg: "gpg",
 };
 
 /**

@@ -3,6 +3,20 @@ import { calendarPeriod, SUPPORTED_CALENDAR_FORMS } from "../../domain/calendar"
 import { MINIMUM_BACKUP_PERIOD_SECONDS } from "../../domain/backups";
 import { countOf, strictObject } from "./primitives";
 
+const ARMORED_PUBLIC_KEY =
+  /^-----BEGIN PGP PUBLIC KEY BLOCK-----\r?\n[\s\S]+\r?\n-----END PGP PUBLIC KEY BLOCK-----\s*$/;
+
+/** What keeps a text from being one ASCII-armored OpenPGP public key; undefined when it is one. */
+export function armoredPublicKeyProblem(text: string): string | undefined {
+  if (/PRIVATE KEY/.test(text)) {
+    return "holds a private key: give the public key alone (gpg --armor --export), and keep the private key offline";
+  }
+  if (!ARMORED_PUBLIC_KEY.test(text.trim() + "\n")) {
+    return "must be one ASCII-armored OpenPGP public key (gpg --armor --export <key>)";
+  }
+  return undefined;
+}
+
 /** `backups`: scheduled Raft snapshots of every datacenter in its own object storage container. */
 export const backupsSchema = strictObject({
   enabled: z
@@ -35,6 +49,21 @@ export const backupsSchema = strictObject({
     .describe(
       "When snapshots are taken: a systemd calendar expression (OnCalendar=), e.g. hourly, *:0/15, 00/6:00, Mon..Fri 02:30.",
     ),
+  encryptionKey: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined ? undefined : armoredPublicKeyProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .describe(
+      "An ASCII-armored OpenPGP public key: every snapshot is encrypted to it on the server, before it is uploaded.",
+    ),
+  encryptionKeyFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The same key in a file, relative to the configuration file."),
   retain: countOf("snapshots", 10_000)
     .min(1, { error: "must keep at least 1 snapshot" })
     .default(48)

@@ -30,6 +30,8 @@ export interface SnapshotBackupProps {
   readonly container: string;
   /** How to log in to the object storage (sensitive JSON: Keystone's request, the catalog, the region). */
   readonly objectStoreLogin: string;
+  /** An ASCII-armored OpenPGP public key: snapshots are encrypted to it before they leave the server. */
+  readonly encryptionKey?: string;
   /** ACLs are on: the unit loads the snapshot token and does not start without it. */
   readonly aclsEnabled: boolean;
   /**
@@ -136,6 +138,7 @@ export function snapshotBackupFiles(
         SNAPSHOT_TOKEN_FILE: BACKUP_PATHS.snapshotToken,
         // With ACLs on, a run without the snapshot token stops at once and says where it comes from.
         ACLS_ENABLED: props.aclsEnabled ? "yes" : "no",
+        ...(props.encryptionKey ? { ENCRYPT_TO: BACKUP_PATHS.encryptionKey } : {}),
       }),
     ),
     // Named without .json: what reviewers see is the Terraform expression that renders the JSON.
@@ -143,6 +146,9 @@ export function snapshotBackupFiles(
       mode: "0600",
     }),
     ...(props.snapshotToken ? [snapshotTokenFile(props.snapshotToken)] : []),
+    ...(props.encryptionKey
+      ? [nodeFile.installed("encryption-key.asc", BACKUP_PATHS.encryptionKey, props.encryptionKey)]
+      : []),
     nodeFile.installed(
       BACKUP_SERVICE_UNIT,
       `/etc/systemd/system/${BACKUP_SERVICE_UNIT}`,

@@ -1,4 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { itWithTool } from "../../support/validators";
 import { exampleFiles } from "../../support/example";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
 
@@ -66,6 +71,8 @@ interface Scenario {
   readonly deleteStatus?: string;
   readonly token?: string;
   readonly args?: readonly string[];
+  /** An armored public key: the settings name it, as the example's do with backups.encryptionKey. */
+  readonly encryptTo?: string;
 }
 
 function run(scenario: Scenario) {
@@ -82,7 +89,7 @@ function run(scenario: Scenario) {
           },
       { match: "format=json", body: listing(scenario.stored ?? []) },
       { match: "-X DELETE", stdout: scenario.deleteStatus ?? "204" },
-      { match: "-X PUT", exit: scenario.uploadFails ? 22 : 0 },
+      { match: "-X PUT", exit: scenario.uploadFails ? 22 : 0, keepsFileAfter: "-T" },
       { match: "-X GET", body: SNAPSHOT },
     ],
   };
@@ -97,13 +104,17 @@ function run(scenario: Scenario) {
     scriptName: "consul-snapshot",
     staged: {},
     existing: {
-      "/etc/consul-backup/backup.env": SETTINGS,
+      "/etc/consul-backup/backup.env": scenario.encryptTo
+        ? `${SETTINGS}ENCRYPT_TO=/etc/consul-backup/encryption-key.asc\n`
+        : SETTINGS,
+      ...(scenario.encryptTo ? { "/etc/consul-backup/encryption-key.asc": scenario.encryptTo } : {}),
       "/etc/consul-backup/object-store-login.json": LOGIN,
       "/etc/consul-backup/snapshot.token": scenario.token ?? "snapshot-token",
       "/etc/consul.d/tls/ca.pem": "CA",
     },
     stubs: { curl, consul },
     args: scenario.args ?? ["backup"],
+    realCommands: ["gpg"],
   });
 }
 
@@ -217,6 +228,52 @@ describe("consul-snapshot backup", () => {
     expect(result.calls).toContain("sleep 15");
     // The snapshot of the period before is still fresh: pass.
     expect(checkReports(result.calls)).toEqual([expect.stringMatching(/check\/pass\/consul-snapshot-age$/)]);
+  });
+});
+
+describe("consul-snapshot backup with an encryption key", () => {
+  const gpg = (home: string, ...args: string[]) =>
+    spawnSync("gpg", ["--batch", "--homedir", home, ...args], { encoding: "utf8" });
+
+  itWithTool("gpg", "uploads the snapshot encrypted to the key, which only its private half opens", () => {
+    const home = mkdtempSync(join(tmpdir(), "backup-key-"));
+    expect(
+      gpg(home, "--passphrase", "", "--quick-generate-key", "backups@example.org", "default", "default", "never")
+        .status,
+    ).toBe(0);
+    const publicKey = gpg(home, "--armor", "--export", "backups@example.org").stdout;
+    const result = run({ stored: [nameAged(1)], encryptTo: publicKey });
+    expect(result.status).toBe(0);
+    const upload = result.calls.find((call) => call.includes("-X PUT") && call.includes(CONTAINER)) as string;
+    expect(upload).toMatch(/\/consul-snapshots-prod2\/\d{8}T\d{6}Z\.snap\.gpg$/);
+    const uploaded = readFileSync(join(result.harness, "uploaded"));
+    expect(uploaded.includes(Buffer.from(SNAPSHOT))).toBe(false);
+    expect(upload).toContain(`-H ETag: ${createHash("md5").update(uploaded).digest("hex")}`);
+    const decrypted = spawnSync("gpg", ["--batch", "--homedir", home, "--decrypt", join(result.harness, "uploaded")], {
+      encoding: "utf8",
+    });
+    expect(decrypted.stdout).toBe(SNAPSHOT);
+  });
+
+  it("refuses a key it cannot encrypt to, and uploads nothing", () => {
+    const result = run({
+      stored: [nameAged(1)],
+      encryptTo: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbroken\n-----END PGP PUBLIC KEY BLOCK-----\n",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      "encrypting the snapshot to /etc/consul-backup/encryption-key.asc failed; nothing was uploaded",
+    );
+    expect(result.calls.some((call) => call.includes("-X PUT") && call.includes(CONTAINER))).toBe(false);
+  });
+
+  it("counts encrypted snapshots for freshness, and sends their restore to where the key lives", () => {
+    const stored = [nameAged(2), `${nameAged(1).replace(".snap", ".snap.gpg")}`];
+    const follower = run({ leader: false, stored });
+    expect(follower.stderr).toMatch(/newest snapshot \d{8}T\d{6}Z\.snap\.gpg is \d+s old/);
+    const restore = run({ stored, args: ["restore", "latest", "--yes"] });
+    expect(restore.status).toBe(1);
+    expect(restore.stderr).toMatch(/is encrypted to the backups' key, .* restore it with --file/);
   });
 });
 

@@ -142,7 +142,7 @@ list_snapshots() {
   swift GET "" -o "$work/listing.json" -G --data-urlencode format=json || return 1
   python3 - "$work/listing.json" <<'PY'
 import json, re, sys
-objects = [o for o in json.load(open(sys.argv[1])) if re.fullmatch(r"\d{8}T\d{6}Z\.snap", o.get("name", ""))]
+objects = [o for o in json.load(open(sys.argv[1])) if re.fullmatch(r"\d{8}T\d{6}Z\.snap(\.gpg)?", o.get("name", ""))]
 for o in sorted(objects, key=lambda o: o["name"]):
     print(o["name"], o.get("bytes", 0))
 PY
@@ -150,7 +150,8 @@ PY
 
 # The time a snapshot's name carries, in seconds since the epoch.
 time_of() {
-  local stamp=${1%.snap}
+  local stamp=${1%.gpg}
+  stamp=${stamp%.snap}
   date -u -d "${stamp:0:4}-${stamp:4:2}-${stamp:6:2}T${stamp:9:2}:${stamp:11:2}:${stamp:13:2}Z" +%s
 }
 
@@ -180,6 +181,17 @@ take_snapshot() {
     log "the snapshot is not valid (consul snapshot inspect failed); nothing was uploaded"
     return 1
   }
+  # With a key configured, what leaves the server is encrypted to it: the snapshot holds every token.
+  if [[ -n "${ENCRYPT_TO:-}" ]]; then
+    mkdir -m 0700 "$work/gnupg"
+    gpg --batch --quiet --homedir "$work/gnupg" --trust-model always --recipient-file "$root$ENCRYPT_TO" \
+      --output "$snapshot.gpg" --encrypt "$snapshot" || {
+      log "encrypting the snapshot to $ENCRYPT_TO failed; nothing was uploaded"
+      return 1
+    }
+    rm -f "$snapshot"
+    name="$name.gpg" snapshot="$snapshot.gpg"
+  fi
   swift_login || {
     log "cannot log in to the object storage"
     return 1
@@ -291,7 +303,9 @@ restore() {
       source=$(list_snapshots | tail -n 1 | cut -d' ' -f1) || fail "cannot list $container_url"
       [[ -n "$source" ]] || fail "the container holds no snapshot of $DATACENTER"
     fi
-    [[ "$source" =~ ^[0-9]{8}T[0-9]{6}Z\.snap$ ]] || fail "\"$source\" is not a snapshot name (see consul-snapshot list)"
+    [[ "$source" =~ ^[0-9]{8}T[0-9]{6}Z\.snap(\.gpg)?$ ]] || fail "\"$source\" is not a snapshot name (see consul-snapshot list)"
+    [[ "$source" != *.gpg ]] ||
+      fail "$source is encrypted to the backups' key, whose private half this server does not have: decrypt it where the key lives (gpg --decrypt), copy the snapshot here and restore it with --file"
     file="$work/$source"
     swift GET "$source" -o "$file" || fail "cannot download $source from $container_url"
   fi
