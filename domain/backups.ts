@@ -47,9 +47,17 @@ export const STALE_AFTER_PERIODS = 2;
  */
 export const STALE_SLACK_SECONDS = 300;
 
-/** When the newest snapshot of a schedule with this period counts as stale (and the check's TTL). */
+/** When the newest snapshot of a schedule with this period counts as stale. */
 export function staleAfterSeconds(periodSeconds: number): number {
   return STALE_AFTER_PERIODS * periodSeconds + STALE_SLACK_SECONDS;
+}
+
+/**
+ * The freshness check's TTL: every run reports, so one period (and the slack) without a report turns it critical.
+ * A TTL as long as the stale bound would let a pass reported just before the bound hold for two more periods.
+ */
+export function freshnessTtlSeconds(periodSeconds: number): number {
+  return periodSeconds + STALE_SLACK_SECONDS;
 }
 
 /** Snapshots closer together than this would load the leader for little gain. */

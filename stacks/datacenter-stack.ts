@@ -54,6 +54,7 @@ export interface DatacenterStackProps {
 }
 
 const SNAPSHOT_STORE_ID = "snapshots";
+const optionalLiteral = (text: string | undefined) => (text === undefined ? undefined : terraformLiteral(text));
 
 /** A datacenter's network, security groups and servers (and, for secondaries, its gateways). */
 export class DatacenterStack extends TerraformStack {
@@ -86,6 +87,7 @@ export class DatacenterStack extends TerraformStack {
       ? new SnapshotStore(this, SNAPSHOT_STORE_ID, {
           containerName: snapshotContainer(datacenter.name),
           region: terraformLiteral(datacenter.config.openstack.region),
+          identityRegion: optionalLiteral(datacenter.config.openstack.identityRegion),
           description: `Consul snapshots of ${datacenter.name}: list, read, write and delete in its container only`,
         })
       : undefined;

@@ -1,6 +1,6 @@
 import type { FederationConfig } from "../config/schema";
 import { calendarPeriod } from "../domain/calendar";
-import { staleAfterSeconds } from "../domain/backups";
+import { freshnessTtlSeconds, staleAfterSeconds } from "../domain/backups";
 import type { StageSettings } from "../domain/stages";
 import type { AgentSettings, ConsulAclSettings, ConsulAclTokens } from "../constructs/consul/agent-config";
 import type { AptRepository, ConsulNodePackages } from "../constructs/consul/system-files";
@@ -69,11 +69,18 @@ export function backupSchedule(federation: FederationConfig): {
   schedule: string;
   retain: number;
   staleAfterSeconds: number;
+  checkTtlSeconds: number;
   encryptionKey?: string;
 } {
   const { schedule, retain, encryptionKey } = federation.backups;
   const period = calendarPeriod(schedule);
   // The schema refused every schedule without a period.
   if (!period.ok) throw new Error(`backups.schedule: ${period.problem}`);
-  return { schedule, retain, staleAfterSeconds: staleAfterSeconds(period.seconds), encryptionKey };
+  return {
+    schedule,
+    retain,
+    staleAfterSeconds: staleAfterSeconds(period.seconds),
+    checkTtlSeconds: freshnessTtlSeconds(period.seconds),
+    encryptionKey,
+  };
 }

@@ -294,7 +294,7 @@ describe("backups", () => {
     ],
     ["a template sequence", { schedule: '${file("x")}' }, /^backups\.schedule: must be a systemd calendar expression/],
     ["no snapshot kept", { retain: 0 }, /^backups\.retain: must keep at least 1 snapshot/],
-    ["more than a listing holds", { retain: 20_000 }, /^backups\.retain: must be at most 10000/],
+    ["more than a listing holds", { retain: 20_000 }, /^backups\.retain: must be at most 5000/],
     [
       "an unknown key",
       { retain: 5, keep: 5 },

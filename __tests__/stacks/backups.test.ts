@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import type { FederationConfig } from "../../config/schema";
 import { collectReviewableFiles } from "../../stacks/reviewable-output";
@@ -70,12 +74,12 @@ describe("the backup on every server, and on no gateway", () => {
     const agent = (path: string) => JSON.parse(files.get(path) as string);
     for (const dc of ["prod1", "prod2"]) {
       const config = agent(`nodes/${dc}/${dc}-server-1/consul.json`);
-      // Two hours and five minutes of slack for the timers' accuracy and the run's length.
+      // A report is due every run: one period and five minutes of slack for the timers' accuracy and the run.
       expect(config.services).toEqual([
         {
           id: "consul-snapshot",
           name: "consul-snapshot",
-          checks: [expect.objectContaining({ id: "consul-snapshot-age", ttl: "7500s" })],
+          checks: [expect.objectContaining({ id: "consul-snapshot-age", ttl: "3900s" })],
         },
       ]);
     }
@@ -161,7 +165,9 @@ describe("backups at other settings", () => {
     }
     expect([...off.files.keys()].filter((path) => path.includes("snapshot") || path.includes("backup"))).toEqual([]);
     const env = off.files.get("nodes/prod2/prod2-server-1/node.env") as string;
-    expect(env).toContain("\nNODE_UNITS=consul.service\nSTOP_UNITS=consul-snapshot.timer\n");
+    expect(env).toContain(
+      "\nNODE_UNITS=consul.service\nSTOP_UNITS=consul-snapshot.timer\nRETIRED_PATHS=/etc/consul-backup,/usr/local/sbin/consul-snapshot\n",
+    );
     expect(JSON.parse(off.files.get("nodes/prod2/prod2-server-1/consul.json") as string).services).toBeUndefined();
   });
 
@@ -181,9 +187,64 @@ describe("backups at other settings", () => {
   it("sizes the freshness check from the schedule", () => {
     const sixHourly = variant((input) => (input.backups = { schedule: "00/6:00", retain: 5 }));
     const config = JSON.parse(sixHourly.files.get("nodes/prod3/prod3-server-2/consul.json") as string);
-    expect(config.services[0].checks[0].ttl).toBe(`${2 * 6 * 3600 + 300}s`);
+    expect(config.services[0].checks[0].ttl).toBe(`${6 * 3600 + 300}s`);
+    expect(config.services[0].checks[0].name).toBe(`Newest snapshot of prod3 younger than ${2 * 6 * 3600 + 300}s`);
     const env = sixHourly.files.get("nodes/prod3/prod3-server-2/backup.env") as string;
     expect(env).toMatch(/\nRETAIN=5\nSTALE_AFTER_SECONDS=43500\n/);
     expect(sixHourly.files.get("nodes/prod3/prod3-server-2/consul-snapshot.timer")).toContain("OnCalendar=00/6:00\n");
   });
+});
+
+describe("the credential's owner guard, run by Terraform", () => {
+  const haveTerraform = spawnSync("terraform", ["version"]).status === 0;
+  const stack = JSON.parse(stackOf("prod2"));
+  const [ownerId, owner] = Object.entries(stack.resource.terraform_data as Record<string, unknown>).find(([id]) =>
+    id.includes("credential-owner"),
+  ) as [string, Record<string, unknown>];
+  const credential = Object.values(
+    stack.resource.openstack_identity_application_credential_v3 as Record<string, { lifecycle: unknown }>,
+  )[0];
+
+  /**
+   * The owner record and the credential's precondition as synthesized, with the deploying user as a variable
+   * and the credential as a terraform_data (no provider can be downloaded here).
+   */
+  function configuration(): string {
+    const asVariable = (text: string) =>
+      text.replace(/data\.openstack_identity_auth_scope_v3\.[\w-]+\.user_(id|name)/g, "var.user");
+    return asVariable(
+      JSON.stringify({
+        variable: { user: { type: "string" } },
+        resource: {
+          terraform_data: {
+            [ownerId]: { input: owner.input, lifecycle: owner.lifecycle },
+            credential: { input: "credential", lifecycle: credential.lifecycle },
+          },
+        },
+      }),
+    );
+  }
+
+  (haveTerraform ? it : it.skip)(
+    "lets the first deployer plan again and stops anyone else with the owner's name",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "owner-guard-"));
+      writeFileSync(join(dir, "main.tf.json"), configuration());
+      const terraform = (...args: string[]) =>
+        spawnSync("terraform", [...args, "-no-color", "-input=false"], {
+          cwd: dir,
+          encoding: "utf8",
+          env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" },
+        });
+      expect(terraform("init").status).toBe(0);
+      expect(terraform("apply", "-auto-approve", "-var", "user=alice-id").status).toBe(0);
+      expect(terraform("plan", "-var", "user=alice-id").status).toBe(0);
+      const other = terraform("plan", "-var", "user=bob-id");
+      expect(other.status).toBe(1);
+      expect(other.stderr.replace(/\s+/g, " ")).toContain(
+        "The application credential consul-snapshots-prod2 belongs to the OpenStack user alice-id, who made it; this plan runs as bob-id.",
+      );
+    },
+    60_000,
+  );
 });

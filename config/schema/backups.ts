@@ -64,10 +64,13 @@ export const backupsSchema = strictObject({
     .min(1)
     .optional()
     .describe("The same key in a file, relative to the configuration file."),
-  retain: countOf("snapshots", 10_000)
+  // Swift lists at most 10,000 objects per request: the container's listing must hold every snapshot kept.
+  retain: countOf("snapshots", 5_000)
     .min(1, { error: "must keep at least 1 snapshot" })
     .default(48)
-    .describe("How many snapshots each datacenter's container keeps; older ones are deleted after a new upload."),
+    .describe(
+      "How many snapshots each datacenter's container keeps (at most 5,000); older ones are deleted after a new upload.",
+    ),
 })
   .prefault({})
   .describe("Scheduled Raft snapshots in each datacenter's OpenStack object storage container.");

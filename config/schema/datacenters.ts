@@ -39,6 +39,13 @@ const datacenterOpenstackSchema = strictObject(
     floatingIpPool: z.string().min(1).optional().describe("Floating-IP pool (default: the external network)."),
     network: networkSchema,
     volumeType: z.string().min(1).optional().describe("Cinder volume type of the Consul data volumes."),
+    identityRegion: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Region in whose catalog Keystone is registered, when it is not the datacenter's (a cloud with one Keystone for all regions); used by the backups' credential.",
+      ),
   },
   {
     interface:

@@ -89,7 +89,7 @@ export class ConsulServerNode extends Construct {
       ...agentInput(props, this.vm),
       serverCount: props.serverCount,
       primaryGateways: props.primaryGateways,
-      services: props.backup ? [snapshotCheckService(props.datacenter, props.backup.staleAfterSeconds)] : [],
+      services: props.backup ? [snapshotCheckService(props.datacenter, props.backup)] : [],
     });
     this.settingsApplied = deliverNodeFiles(this, props, {
       vm: this.vm,

@@ -24,6 +24,8 @@ export interface SnapshotBackupProps {
   readonly schedule: string;
   /** The freshness check turns critical once the newest snapshot is older than this. */
   readonly staleAfterSeconds: number;
+  /** The freshness check turns critical when no run has reported for this long. */
+  readonly checkTtlSeconds: number;
   /** How many snapshots the container keeps. */
   readonly retain: number;
   /** The container of the datacenter's snapshots. */
@@ -98,16 +100,16 @@ export function snapshotTimerUnit(schedule: string): SystemdUnit {
 }
 
 /** The service every server registers for the freshness check, with its TTL check. */
-export function snapshotCheckService(datacenter: string, staleAfterSeconds: number): ConsulServiceDefinition {
+export function snapshotCheckService(datacenter: string, props: SnapshotBackupProps): ConsulServiceDefinition {
   return {
     id: SNAPSHOT_CHECK.service,
     name: SNAPSHOT_CHECK.service,
     checks: [
       {
         id: SNAPSHOT_CHECK.checkId,
-        name: `Newest snapshot of ${datacenter} younger than ${staleAfterSeconds}s`,
-        notes: `${BACKUP_TIMER_UNIT} renews this check on every run; it turns critical when the newest snapshot in the container is older than two periods or when no run reports`,
-        ttl: `${staleAfterSeconds}s`,
+        name: `Newest snapshot of ${datacenter} younger than ${props.staleAfterSeconds}s`,
+        notes: `${BACKUP_TIMER_UNIT} reports on every run: critical when the newest snapshot in the container is older than ${props.staleAfterSeconds}s, or when no run has reported for ${props.checkTtlSeconds}s`,
+        ttl: `${props.checkTtlSeconds}s`,
       },
     ],
   };

@@ -1,4 +1,4 @@
-import { BACKUP_TIMER_UNIT } from "../../domain/backups";
+import { BACKUP_PATHS, BACKUP_TIMER_UNIT } from "../../domain/backups";
 import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS, SystemUser } from "../../domain/node-paths";
 import { CONSUL_PORTS, ENVOY_ADMIN_ADDRESS, MESH_GATEWAY_PORT, NodeKind } from "../../domain/ports";
 import { CloudConfig } from "../bootstrap/cloud-config";
@@ -231,11 +231,23 @@ export interface NodeEnvironmentInput {
   readonly credentialPlaceholders?: readonly string[];
 }
 
-/** The units the node runs, in start order, and those it must no longer run. */
-function nodeUnits(input: NodeEnvironmentInput): { NODE_UNITS: string; STOP_UNITS?: string } {
-  const [optional, wanted] =
-    input.role === "gateway" ? [MESH_GATEWAY_UNIT, input.startGateway] : [BACKUP_TIMER_UNIT, input.snapshotTimer];
-  return wanted ? { NODE_UNITS: `${CONSUL_UNIT},${optional}` } : { NODE_UNITS: CONSUL_UNIT, STOP_UNITS: optional };
+/**
+ * The units the node runs, in start order, those it must no longer run, and what a server without backups
+ * removes (their credentials, token and program).
+ */
+function nodeUnits(input: NodeEnvironmentInput): { NODE_UNITS: string; STOP_UNITS?: string; RETIRED_PATHS?: string } {
+  if (input.role === "gateway") {
+    return input.startGateway
+      ? { NODE_UNITS: `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` }
+      : { NODE_UNITS: CONSUL_UNIT, STOP_UNITS: MESH_GATEWAY_UNIT };
+  }
+  return input.snapshotTimer
+    ? { NODE_UNITS: `${CONSUL_UNIT},${BACKUP_TIMER_UNIT}` }
+    : {
+        NODE_UNITS: CONSUL_UNIT,
+        STOP_UNITS: BACKUP_TIMER_UNIT,
+        RETIRED_PATHS: [BACKUP_PATHS.directory, BACKUP_PATHS.program].join(","),
+      };
 }
 
 /** What the apply script needs to know about its node. */

@@ -1,4 +1,4 @@
-import { Fn, TerraformStack, Token } from "cdktf";
+import { DataResource, Fn, Op, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DataOpenstackIdentityAuthScopeV3 } from "../../.gen/providers/openstack/data-openstack-identity-auth-scope-v3";
 import { IdentityApplicationCredentialV3 } from "../../.gen/providers/openstack/identity-application-credential-v3";
@@ -10,6 +10,8 @@ export interface SnapshotStoreProps {
   readonly containerName: string;
   /** The region whose object storage holds the container (a Terraform literal). */
   readonly region: string;
+  /** The region of Keystone's endpoint, for the credential and the catalog (a Terraform literal). @default region */
+  readonly identityRegion?: string;
   /** The credential's description (a Terraform literal). */
   readonly description: string;
 }
@@ -63,12 +65,28 @@ export class SnapshotStore extends Construct {
     });
     // A fixed address, which keepContainer names once the store is gone.
     container.overrideLogicalId(SnapshotStore.containerAddress(id).split(".")[1]);
+    // The catalog of the deploying token: any project member may read it, unlike Keystone's endpoint list
+    // (admin-only by default policy), and its URLs are the project's, not `$(project_id)s` templates.
+    const identityRegion = props.identityRegion ?? props.region;
+    const deployer = new DataOpenstackIdentityAuthScopeV3(this, "deployer-scope", {
+      name: props.containerName,
+      region: identityRegion,
+    });
+    // Keystone keeps an application credential under the user who made it, and the provider reads it there
+    // (/v3/users/<current user>/application_credentials): deployed by another user, it would look deleted and be
+    // made again, the old one left alive. The first deployer is recorded, and a plan by anyone else stops.
+    const owner = new DataResource(this, "credential-owner", {
+      input: { user_id: deployer.userId },
+      lifecycle: { ignoreChanges: ["input"] },
+    });
+    const ownerId = Token.asString(Fn.lookup(owner.output, "user_id", ""));
     // Swift paths are /v1/<account>/<container>[/<object>]; `*` matches one path segment (the account, which
     // the token's project decides anyway, and one object name). The query (?format=json) is not part of a path.
     const containerPath = `/v1/*/${props.containerName}`;
     const credential = new IdentityApplicationCredentialV3(this, "credential", {
       name: props.containerName,
       description: props.description,
+      region: identityRegion,
       unrestricted: false,
       accessRules: [
         { service: "object-store", method: "GET", path: containerPath },
@@ -77,12 +95,14 @@ export class SnapshotStore extends Construct {
         { service: "object-store", method: "DELETE", path: `${containerPath}/*` },
       ],
       dependsOn: [container],
-    });
-    // The catalog of the deploying token: any project member may read it, unlike Keystone's endpoint list
-    // (admin-only by default policy), and its URLs are the project's, not `$(project_id)s` templates.
-    const deployer = new DataOpenstackIdentityAuthScopeV3(this, "deployer-scope", {
-      name: props.containerName,
-      region: props.region,
+      lifecycle: {
+        precondition: [
+          {
+            condition: Op.eq(deployer.userId, ownerId),
+            errorMessage: `The application credential ${props.containerName} belongs to the OpenStack user ${ownerId}, who made it; this plan runs as ${deployer.userName}. Deploy as that user, or make a new credential on purpose (terraform apply -replace on it and on its owner record; README: Backups and restore).`,
+          },
+        ],
+      },
     });
     this.container = container.name;
     this.login = Fn.sensitive(
@@ -97,6 +117,7 @@ export class SnapshotStore extends Construct {
         },
         catalog: Token.asAny(deployer.interpolationForAttribute("service_catalog")),
         region: props.region,
+        identityRegion,
       }),
     );
   }

@@ -56,15 +56,25 @@ const nameAged = (hoursAgo: number) =>
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z")}.snap`;
-const listing = (names: readonly string[]) =>
+/** An object of the container: by default the object storage stored it at the time its name carries. */
+type Stored = string | { readonly name: string; readonly storedHoursAgo: number };
+const swiftTime = (date: Date) => date.toISOString().replace("Z", "000");
+const fromName = (name: string) =>
+  new Date(name.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z.*$/, "$1-$2-$3T$4:$5:$6Z"));
+const listing = (objects: readonly Stored[]) =>
   JSON.stringify([
-    ...names.map((name) => ({ name, bytes: 12, hash: "x", last_modified: "2026-01-01T00:00:00.000000" })),
+    ...objects.map((object) => {
+      const name = typeof object === "string" ? object : object.name;
+      const stored =
+        typeof object === "string" ? fromName(name) : new Date(Date.now() - object.storedHoursAgo * 3_600_000);
+      return { name, bytes: 12, hash: "x", last_modified: swiftTime(stored) };
+    }),
     { name: "not-a-snapshot.txt", bytes: 1 },
   ]);
 
 interface Scenario {
   readonly leader?: boolean;
-  readonly stored?: readonly string[];
+  readonly stored?: readonly Stored[];
   readonly uploadFails?: boolean;
   readonly keystoneDown?: boolean;
   readonly inspectFails?: boolean;
@@ -142,6 +152,8 @@ describe("consul-snapshot backup", () => {
     expect(index(calls, "-X DELETE") < report).toBe(true);
     expect(calls[upload]).toContain(`-H ETag: ${createHash("md5").update(SNAPSHOT).digest("hex")}`);
     expect(calls[upload]).toMatch(/\/consul-snapshots-prod2\/\d{8}T\d{6}Z\.snap$/);
+    // Never over an object of the same name.
+    expect(calls[upload]).toContain("-H If-None-Match: *");
     // Keystone of the datacenter's region; the object store from the login's own catalog (the project filled in).
     expect(calls[login]).toMatch(/ https:\/\/keystone\.example:5000\/v3\/auth\/tokens$/);
     // 50 in the container plus the upload, and retain 48: the three oldest go, and nothing that is not a snapshot.
@@ -194,16 +206,20 @@ describe("consul-snapshot backup", () => {
     const result = run({ stored: fresh });
     expect(result.status).toBe(0);
     expect(result.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
-    // A clock that ran ahead named 48 snapshots after this upload: they are the newest by name, the upload stays.
-    const future = Array.from({ length: 48 }, (_, i) => nameAged(-(i + 1)));
+    // A leader whose clock ran ahead named 48 snapshots after this upload: retention and freshness go by the
+    // object storage's own time, and the upload stays.
+    const future = Array.from({ length: 48 }, (_, i) => ({ name: nameAged(-(i + 10)), storedHoursAgo: 48 - i }));
     const ahead = run({ stored: future });
     const uploaded = ahead.calls
       .find((call) => call.includes("-X PUT") && call.includes(CONTAINER))
       ?.split("/")
       .pop();
     const deleted = ahead.calls.filter((call) => call.includes("-X DELETE")).map((call) => call.split("/").pop());
-    expect(deleted).toEqual([future[0]]);
+    expect(deleted).toEqual([future[0].name]);
     expect(deleted).not.toContain(uploaded);
+    const follower = run({ leader: false, stored: future });
+    expect(follower.stderr).toContain(`newest snapshot ${future[47].name} is`);
+    expect(follower.stderr).toMatch(/is 3\d{3}s old/);
   });
 
   it("counts a snapshot already deleted (by another leader's prune) as deleted, and fails on other errors", () => {
@@ -268,7 +284,7 @@ describe("consul-snapshot backup with an encryption key", () => {
   });
 
   it("counts encrypted snapshots for freshness, and sends their restore to where the key lives", () => {
-    const stored = [nameAged(2), `${nameAged(1).replace(".snap", ".snap.gpg")}`];
+    const stored: Stored[] = [nameAged(2), `${nameAged(1).replace(".snap", ".snap.gpg")}`];
     const follower = run({ leader: false, stored });
     expect(follower.stderr).toMatch(/newest snapshot \d{8}T\d{6}Z\.snap\.gpg is \d+s old/);
     const restore = run({ stored, args: ["restore", "latest", "--yes"] });

@@ -335,14 +335,28 @@ describe("node-apply.sh and the snapshot timer of a server", () => {
     const staged = stagedFiles("prod2-server-1");
     const env = staged["node.env"]
       .replace("NODE_UNITS=consul.service,consul-snapshot.timer", "NODE_UNITS=consul.service")
-      .replace("ACLS_OFF_CONFIRMED", "STOP_UNITS=consul-snapshot.timer\nACLS_OFF_CONFIRMED");
+      .replace(
+        "ACLS_OFF_CONFIRMED",
+        "STOP_UNITS=consul-snapshot.timer\nRETIRED_PATHS=/etc/consul-backup,/usr/local/sbin/consul-snapshot\nACLS_OFF_CONFIRMED",
+      );
     expect(env).toContain("STOP_UNITS=consul-snapshot.timer");
     const run = applyServer({
       staged: { "node.env": env },
+      existing: {
+        ...existingServer,
+        "/etc/consul-backup/snapshot.token": "a token that no longer exists",
+        "/usr/local/sbin/consul-snapshot": "#!/bin/bash\n",
+      },
       stubs: healthyStubs({ systemctl: { when: [{ match: "is-active --quiet consul-snapshot.timer", exit: 0 }] } }),
     });
     expect(run.status).toBe(0);
     expect(run.calls).toContain("systemctl disable --now consul-snapshot.timer");
+    // Its token and credential are on no disk once the timer is stopped.
+    expect(existsSync(join(run.root, "etc/consul-backup"))).toBe(false);
+    expect(existsSync(join(run.root, "usr/local/sbin/consul-snapshot"))).toBe(false);
+    expect(run.stderr.indexOf("removed /etc/consul-backup")).toBeGreaterThan(
+      run.stderr.indexOf("stopping consul-snapshot.timer"),
+    );
   });
 });
 

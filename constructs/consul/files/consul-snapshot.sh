@@ -109,7 +109,7 @@ PY
   identity=${identity%/v3}
   curl -fsS --proto '=https' -o "$work/keystone.json" -D "$work/keystone.headers" \
     -H 'Content-Type: application/json' --data @"$work/keystone-request.json" "$identity/v3/auth/tokens" || {
-    log "Keystone at $identity refused the application credential or cannot be reached"
+    log "Keystone at $identity refused the application credential or cannot be reached (over HTTPS only: an http:// endpoint is refused)"
     return 1
   }
   token=$(tr -d '\r' <"$work/keystone.headers" | awk 'tolower($1) == "x-subject-token:" { print $2 }')
@@ -137,30 +137,28 @@ swift() {
   curl -fsS --proto '=https' -H @"$swift_header" -X "$method" "$@" "$container_url${object:+/$object}"
 }
 
-# Snapshot objects of the container, oldest first, as `name bytes` lines (names sort by time).
+# Snapshot objects of the container, oldest first, as `name bytes time` lines: the time (seconds since the epoch)
+# is the object storage's own (last_modified, UTC), so that a leader whose clock ran ahead cannot make its
+# snapshot look newest for good.
 list_snapshots() {
   swift GET "" -o "$work/listing.json" -G --data-urlencode format=json || return 1
   python3 - "$work/listing.json" <<'PY'
 import json, re, sys
+from datetime import datetime, timezone
+def stored(o):
+    return int(datetime.fromisoformat(o["last_modified"]).replace(tzinfo=timezone.utc).timestamp())
 objects = [o for o in json.load(open(sys.argv[1])) if re.fullmatch(r"\d{8}T\d{6}Z\.snap(\.gpg)?", o.get("name", ""))]
-for o in sorted(objects, key=lambda o: o["name"]):
-    print(o["name"], o.get("bytes", 0))
+for o in sorted(objects, key=lambda o: (stored(o), o["name"])):
+    print(o["name"], o.get("bytes", 0), stored(o))
 PY
 }
 
-# The time a snapshot's name carries, in seconds since the epoch.
-time_of() {
-  local stamp=${1%.gpg}
-  stamp=${stamp%.snap}
-  date -u -d "${stamp:0:4}-${stamp:4:2}-${stamp:6:2}T${stamp:9:2}:${stamp:11:2}:${stamp:13:2}Z" +%s
-}
-
-# Seconds since then.
-age_of() { echo $(($(date -u +%s) - $(time_of "$1"))); }
+# Seconds since a `name bytes time` line's time.
+age_of() { echo $(($(date -u +%s) - ${1##* })); }
 
 # Whether there is no snapshot or the newest is older than this run, give or take the two minutes by which the
 # timers of the servers elapse apart (systemd's AccuracySec).
-predates_run() { [[ -z "$1" ]] || (($(time_of "$1") < started - 120)); }
+predates_run() { [[ -z "$1" ]] || ((${1##* } < started - 120)); }
 
 is_leader() {
   local leader
@@ -197,8 +195,10 @@ take_snapshot() {
     return 1
   }
   md5=$(md5sum "$snapshot" | cut -d' ' -f1)
-  # The object store compares the ETag with what it received and refuses a damaged upload (HTTP 422).
-  swift PUT "$name" -o /dev/null -T "$snapshot" -H "ETag: $md5" -H 'Content-Type: application/octet-stream' || {
+  # The object store compares the ETag with what it received and refuses a damaged upload (HTTP 422), and with
+  # If-None-Match never writes over an object of the same name (HTTP 412).
+  swift PUT "$name" -o /dev/null -T "$snapshot" -H "ETag: $md5" -H 'If-None-Match: *' \
+    -H 'Content-Type: application/octet-stream' || {
     log "uploading $name to $container_url failed"
     return 1
   }
@@ -236,18 +236,18 @@ report_freshness() {
     log "cannot list the container; the freshness check is not renewed"
     return 1
   fi
-  newest=$(tail -n 1 <<<"$snapshots" | cut -d' ' -f1)
+  newest=$(tail -n 1 <<<"$snapshots")
   while [[ "$role" == follower ]] && predates_run "$newest" && ((waited < FOLLOWER_WAIT)); do
     sleep 15
     waited=$((waited + 15))
     snapshots=$(list_snapshots) || snapshots=
-    newest=$(tail -n 1 <<<"$snapshots" | cut -d' ' -f1)
+    newest=$(tail -n 1 <<<"$snapshots")
   done
   if [[ -z "$newest" ]]; then
     status=fail note="no snapshot of $DATACENTER in the container"
   else
     age=$(age_of "$newest")
-    note="newest snapshot $newest is ${age}s old (stale after ${STALE_AFTER_SECONDS}s)"
+    note="newest snapshot ${newest%% *} is ${age}s old (stale after ${STALE_AFTER_SECONDS}s)"
     if ((age <= STALE_AFTER_SECONDS)); then status=pass; else status=fail; fi
   fi
   consul_api PUT "/v1/agent/check/$status/$CHECK_ID" -o /dev/null -G --data-urlencode "note=$note" 2>/dev/null || {
@@ -273,8 +273,11 @@ list() {
   swift_login || fail "cannot log in to the object storage"
   local snapshots name bytes
   snapshots=$(list_snapshots) || fail "cannot list $container_url"
-  while read -r name bytes; do
-    [[ -n "$name" ]] && printf '%s\t%s bytes\t%ss old\n' "$name" "$bytes" "$(age_of "$name")"
+  local line
+  while read -r line; do
+    [[ -n "$line" ]] || continue
+    read -r name bytes _ <<<"$line"
+    printf '%s\t%s bytes\t%ss old\n' "$name" "$bytes" "$(age_of "$line")"
   done <<<"$snapshots"
 }
 

@@ -390,6 +390,19 @@ restart_changed_units() {
   done
 }
 
+# What a feature turned off leaves behind (backups: the credential and token files, the program), removed once
+# its units are stopped: a token that no longer exists, or one that a restore brought back, is on no disk.
+remove_retired_paths() {
+  local paths path
+  IFS=, read -r -a paths <<<"${RETIRED_PATHS:-}"
+  for path in "${paths[@]}"; do
+    [[ "$path" == /?*/* ]] || fail "refusing to remove \"$path\": not an absolute path below a top-level folder"
+    [[ -e "$root$path" ]] || continue
+    rm -rf -- "${root:?}$path"
+    log "removed $path"
+  done
+}
+
 # Whatever changed (or nothing: a rebuilt or resized VM delivers again), the node counts as applied only
 # once it is healthy.
 wait_until_node_healthy() {
@@ -412,5 +425,6 @@ refuse_turning_acls_off
 install_files
 ensure_credential_placeholders
 restart_changed_units
+remove_retired_paths
 wait_until_node_healthy
 log "node converged (${NODE_ROLE})"
