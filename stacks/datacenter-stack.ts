@@ -11,6 +11,7 @@ import { MESH_GATEWAY_PORT } from "../domain/ports";
 import { DatacenterFoundation } from "./datacenter-foundation";
 import { addGateways, addServers } from "./datacenter-nodes";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
+import { certificateValidity } from "./node-settings";
 import { configureStack } from "./stack-setup";
 import type { TokenSecrets } from "./token-routing";
 import { FederationPki } from "./federation-pki";
@@ -71,12 +72,16 @@ export class DatacenterStack extends TerraformStack {
     const { plan, datacenter } = props;
     this.datacenter = datacenter;
     configureStack(this, plan.config, datacenter.config);
-    this.secrets = props.secrets ?? new FederationSecrets(this, "federation-secrets");
+    this.secrets =
+      props.secrets ??
+      new FederationSecrets(this, "federation-secrets", { caValidityHours: plan.config.tls.caValidityDays * 24 });
+    const validity = certificateValidity(plan.config);
     if (!props.pki) {
       this.pki = new FederationPki(this, "pki", {
         ca: this.secrets.ca,
         domain: plan.config.consul.domain,
         nodes: plan.datacenters.flatMap((dc) => (dc === datacenter ? dc.gateways : [...dc.servers, ...dc.gateways])),
+        validity,
       });
     }
     const pki = props.pki ?? this.pki;
@@ -106,7 +111,7 @@ export class DatacenterStack extends TerraformStack {
       // The CA lives in this stack for the primary's servers; every other node's certificate comes from the PKI.
       certificates: (node: PlannedNode): AgentCertificateSource =>
         !props.pki && node.role.kind === "server"
-          ? { issuer: ca }
+          ? { issuer: ca, validity }
           : { issued: (pki as FederationPki).certificateOf(node) },
     };
     this.servers = addServers(this, ctx);
@@ -118,5 +123,20 @@ export class DatacenterStack extends TerraformStack {
         )
       : [];
     addressOutputs(this, this.servers, this.gateways);
+    if (this.pki) {
+      new TerraformOutput(this, "certificate-expiry", {
+        description:
+          "When the CA and every node's certificate end (RFC 3339); a certificate within tls.renewBeforeDays of its end is issued again at the next deploy",
+        value: {
+          ca: this.secrets.ca.validityEndTime,
+          ...Object.fromEntries(
+            this.servers.flatMap((server) =>
+              server.certificate ? [[server.node.id, server.certificate.validityEndTime]] : [],
+            ),
+          ),
+          ...this.pki.validityEndTimes(),
+        },
+      });
+    }
   }
 }

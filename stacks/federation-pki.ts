@@ -1,6 +1,10 @@
 import { Construct } from "constructs";
 import { ClientCertificate, ServerCertificate } from "../constructs/tls/agent-certificates";
-import type { CertificateSigner, IssuedCertificate } from "../constructs/tls/certificate-authority";
+import type {
+  CertificateSigner,
+  CertificateValidity,
+  IssuedCertificate,
+} from "../constructs/tls/certificate-authority";
 import type { PlannedNode } from "../domain/layout";
 
 export interface FederationPkiProps {
@@ -8,6 +12,8 @@ export interface FederationPkiProps {
   readonly domain: string;
   /** The nodes whose certificates are issued here: every node outside the CA's own stack. */
   readonly nodes: readonly PlannedNode[];
+  /** How long every certificate lives and when it is issued again. */
+  readonly validity: CertificateValidity;
 }
 
 /**
@@ -17,12 +23,18 @@ export interface FederationPkiProps {
  * known only in the node's own stack, is not one of them).
  */
 export class FederationPki extends Construct {
-  private readonly certificates = new Map<string, IssuedCertificate>();
+  private readonly certificates = new Map<string, ServerCertificate | ClientCertificate>();
 
   constructor(scope: Construct, id: string, props: FederationPkiProps) {
     super(scope, id);
     for (const node of props.nodes) {
-      const identity = { ca: props.ca, nodeName: node.name, datacenter: node.datacenter, domain: props.domain };
+      const identity = {
+        ca: props.ca,
+        validity: props.validity,
+        nodeName: node.name,
+        datacenter: node.datacenter,
+        domain: props.domain,
+      };
       this.certificates.set(
         node.name,
         node.role.kind === "server"
@@ -30,6 +42,11 @@ export class FederationPki extends Construct {
           : new ClientCertificate(this, node.name, { ...identity, privateIp: node.privateIp }),
       );
     }
+  }
+
+  /** When each certificate issued here ends, by node name (RFC 3339; not secret). */
+  validityEndTimes(): Record<string, string> {
+    return Object.fromEntries([...this.certificates].map(([node, certificate]) => [node, certificate.validityEndTime]));
   }
 
   /** The certificate and key issued for `node` (Terraform references, the key sensitive). */

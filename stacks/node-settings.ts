@@ -4,6 +4,7 @@ import { freshnessTtlSeconds, staleAfterSeconds } from "../domain/backups";
 import type { StageSettings } from "../domain/stages";
 import type { AgentSettings, ConsulAclSettings, ConsulAclTokens } from "../constructs/consul/agent-config";
 import type { AptRepository, ConsulNodePackages } from "../constructs/consul/system-files";
+import type { CertificateValidity } from "../constructs/tls/certificate-authority";
 
 /** What the configuration says every node runs: agent settings, packages, the agents' `acl` block. */
 
@@ -62,6 +63,11 @@ export function aclSettings(
     ...(enableTokenReplication ? { enable_token_replication: true } : {}),
     ...(Object.keys(tokens).length > 0 ? { tokens } : {}),
   };
+}
+
+/** How long agent certificates live and when they are issued again, from `tls`. */
+export function certificateValidity(federation: FederationConfig): CertificateValidity {
+  return { hours: federation.tls.certificateValidityDays * 24, renewBeforeHours: federation.tls.renewBeforeDays * 24 };
 }
 
 /** When snapshots run, how many the container keeps, when the newest counts as stale, whom they are encrypted to. */

@@ -305,3 +305,32 @@ describe("backups", () => {
     expect(problems).toEqual([expect.stringMatching(problem)]);
   });
 });
+
+describe("tls", () => {
+  it("defaults to certificates of a year renewed in their last 30 days, and a CA of ten years", () => {
+    expect(exampleConfig().tls).toEqual({ certificateValidityDays: 365, renewBeforeDays: 30, caValidityDays: 3650 });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    [
+      "a renewal window as long as the certificate",
+      { certificateValidityDays: 30, renewBeforeDays: 30 },
+      /^tls\.renewBeforeDays: must be shorter than certificateValidityDays \(30\), or every deploy issues every certificate again/,
+    ],
+    [
+      "a certificate that outlives its CA",
+      { certificateValidityDays: 400, caValidityDays: 365 },
+      /^tls\.certificateValidityDays: must not exceed caValidityDays \(365\)/,
+    ],
+    ["a fraction of a day", { renewBeforeDays: 1.5 }, /^tls\.renewBeforeDays: must be a whole number of days/],
+  ])("refuses %s, with the field and the fix", (_what, tls, problem) => {
+    expect(problemsOf((input) => (input.tls = tls as Input["tls"]))).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it("refuses a CA of a week, and says which certificates it could not carry", () => {
+    expect(problemsOf((input) => (input.tls = { caValidityDays: 7 }))).toEqual([
+      expect.stringMatching(/^tls\.caValidityDays: must be at least 30/),
+      expect.stringMatching(/^tls\.certificateValidityDays: must not exceed caValidityDays \(7\)/),
+    ]);
+  });
+});

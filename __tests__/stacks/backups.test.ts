@@ -108,7 +108,7 @@ describe("the backup on every server, and on no gateway", () => {
       const token = uploads.find((file) => file.destination.endsWith("/snapshot.token"));
       expect(token?.content).toMatch(/acls_prod1-snapshot-token-secret/);
       const manifest = uploads.find((file) => file.destination.endsWith("/manifest.tsv"))?.content;
-      expect(manifest).toBe("0600\troot\troot\tsnapshot.token\t/etc/consul-backup/snapshot.token\t-\n");
+      expect(manifest).toBe("0600\troot\troot\tsnapshot.token\t/etc/consul-backup/snapshot.token\t-\t-\n");
     }
   });
 
@@ -176,7 +176,7 @@ describe("backups at other settings", () => {
     const encrypted = variant((input) => (input.backups = { encryptionKey: key }));
     expect(encrypted.files.get("nodes/prod2/prod2-server-3/encryption-key.asc")).toBe(key);
     expect(encrypted.files.get("nodes/prod2/prod2-server-3/manifest.tsv")).toContain(
-      "0644\troot\troot\tencryption-key.asc\t/etc/consul-backup/encryption-key.asc\t-\n",
+      "0644\troot\troot\tencryption-key.asc\t/etc/consul-backup/encryption-key.asc\t-\t-\n",
     );
     expect(encrypted.files.get("nodes/prod2/prod2-server-3/backup.env")).toContain(
       "\nENCRYPT_TO=/etc/consul-backup/encryption-key.asc\n",

@@ -1,5 +1,5 @@
 import { loadFederationConfig } from "../../config/load";
-import { EXAMPLE_CONFIG_PATH } from "../support/fixtures";
+import { EXAMPLE_CONFIG_PATH, exampleConfig } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
 
 describe("certificates of the example federation", () => {
@@ -54,6 +54,50 @@ describe("certificates of the example federation", () => {
       if (name === "prod1") continue;
       expect(resourcesOf(json, "tls_locally_signed_cert")).toEqual({});
       expect(json).not.toMatch(/federation-secrets_ca_key/);
+    }
+  });
+});
+
+describe("certificate lifetimes and renewal", () => {
+  const certificates = (stacks: Map<string, string>) =>
+    Object.values(resourcesOf(stacks.get("prod1") as string, "tls_locally_signed_cert"));
+
+  it("issue every agent certificate for a year, renewed in its last 30 days, by default", () => {
+    const { stacks } = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+    const all = certificates(stacks);
+    expect(all).toHaveLength(15);
+    for (const cert of all) expect(cert).toMatchObject({ validity_period_hours: 8760, early_renewal_hours: 720 });
+  });
+
+  it("follow tls, and a changed CA lifetime never replaces the CA", () => {
+    const { stacks } = synthesize(
+      exampleConfig(
+        (input) => (input.tls = { certificateValidityDays: 90, renewBeforeDays: 20, caValidityDays: 1825 }),
+      ),
+    );
+    for (const cert of certificates(stacks)) {
+      expect(cert).toMatchObject({ validity_period_hours: 90 * 24, early_renewal_hours: 20 * 24 });
+    }
+    const [ca] = Object.values(resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert"));
+    expect(ca).toMatchObject({
+      validity_period_hours: 1825 * 24,
+      lifecycle: { ignore_changes: ["validity_period_hours"] },
+    });
+  });
+
+  it("list when the CA and every node's certificate end, as an output that holds no secret", () => {
+    const { stacks } = synthesize(loadFederationConfig(EXAMPLE_CONFIG_PATH));
+    const output = JSON.parse(stacks.get("prod1") as string).output["certificate-expiry"];
+    expect(output.sensitive).toBeUndefined();
+    expect(Object.keys(output.value).sort()).toEqual(
+      [
+        "ca",
+        ...["prod1", "prod2", "prod3"].flatMap((dc) => [1, 2, 3].map((n) => `${dc}-server-${n}`)),
+        ...["prod1", "prod2", "prod3"].flatMap((dc) => [1, 2].map((n) => `${dc}-gateway-${n}`)),
+      ].sort(),
+    );
+    for (const value of Object.values(output.value)) {
+      expect(value).toMatch(/^\$\{tls_(self_signed|locally_signed)_cert\.[\w-]+\.validity_end_time\}$/);
     }
   });
 });

@@ -257,6 +257,13 @@ describe("rollout stages", () => {
       synthesize(atStage("enforced", (c) => Object.assign(c.access, { adminCidrs: ["192.0.2.0/24"] }))),
       synthesize(atStage("enforced", (c) => Object.assign(c.envoy, { version: "1.34", logLevel: "debug" }))),
       synthesize(atStage("enforced", (c) => Object.assign(c.ssh, { pinHostKeys: false }))),
+      // Certificates of another lifetime: new certificates, reloaded; never a new VM.
+      synthesize(
+        atStage(
+          "enforced",
+          (c) => (c.tls = { certificateValidityDays: 90, renewBeforeDays: 10, caValidityDays: 1000 }),
+        ),
+      ),
       // Backups on, off, on another schedule: files and units on running servers, never a new VM.
       synthesize(atStage("enforced", (c) => (c.backups = { ...c.backups, enabled: false }))),
       synthesize(atStage("enforced", (c) => (c.backups = { enabled: true, schedule: "00/6:00", retain: 5 }))),

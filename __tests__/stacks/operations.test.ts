@@ -152,7 +152,7 @@ describe("DNS and production settings on every node", () => {
         .map((l) => l.split("=")[0]);
       expect(keys.filter((key) => !RESOLVED_KEYS.has(key))).toEqual([]);
       expect(files.get(`${node}/manifest.tsv`)).toMatch(
-        /\tresolved-consul\.conf\t\/etc\/systemd\/resolved\.conf\.d\/consul\.conf\tsystemd-resolved\.service\n/,
+        /\tresolved-consul\.conf\t\/etc\/systemd\/resolved\.conf\.d\/consul\.conf\tsystemd-resolved\.service\t-\n/,
       );
     }
   });

@@ -19,6 +19,9 @@ export function exampleInput(): FederationConfigInput {
   return parse(readFileSync(EXAMPLE_CONFIG_PATH, "utf8")) as FederationConfigInput;
 }
 
+/** One year, renewed in its last 30 days: the defaults of `tls`. */
+export const TEST_VALIDITY = { hours: 8760, renewBeforeHours: 720 } as const;
+
 /** The bundled example, validated, after `mutate` has edited the raw document. */
 export function exampleConfig(mutate: (input: FederationConfigInput) => void = () => undefined): FederationConfig {
   const input = exampleInput();
@@ -66,8 +69,8 @@ export function consulNodeProps(scope: TerraformStack, overrides: Partial<Consul
       floatingIpPool: "public",
     },
     ...(() => {
-      const ca = new CertificateAuthority(scope, "ca");
-      return { caCertPem: ca.certPem, certificate: { issuer: ca } };
+      const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
+      return { caCertPem: ca.certPem, certificate: { issuer: ca, validity: TEST_VALIDITY } };
     })(),
     gossipKey: "key",
     retryJoin: ["10.1.0.10"],

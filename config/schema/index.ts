@@ -2,6 +2,7 @@ import { z } from "zod";
 import { accessSchema, sshSchema } from "./access";
 import { aclSchema } from "./acl";
 import { backupsSchema } from "./backups";
+import { tlsSchema } from "./tls";
 import { consulSchema, envoySchema } from "./consul";
 import { crossFieldChecks } from "./cross-field";
 import { datacenterSchema, openstackDefaultsSchema } from "./datacenters";
@@ -25,6 +26,7 @@ export const federationSchema = strictObject({
   state: stateSchema.prefault({}).describe("Terraform state of every stack (local by default; s3 for teams and CI)."),
   rollout: rolloutSchema.prefault({}),
   backups: backupsSchema,
+  tls: tlsSchema,
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
 

@@ -15,6 +15,8 @@ export interface DeliveredFile {
   readonly content: string;
   /** systemd units to restart when this file changes. @default none */
   readonly restarts?: readonly string[];
+  /** systemd units to reload (ExecReload) when this file changes and none restarts them. @default none */
+  readonly reloads?: readonly string[];
 }
 
 export interface SshFileDeliveryProps {
@@ -33,7 +35,10 @@ export interface SshFileDeliveryProps {
   readonly hostKey?: string;
 }
 
-/** Name of the manifest that lists mode, owner, group, name, destination and units of every file. */
+/**
+ * Name of the manifest that lists, tab-separated, mode, owner, group, name, destination, the units to restart
+ * and the units to reload of every file (`-` for none).
+ */
 export const MANIFEST_NAME = "manifest.tsv";
 
 const PLAIN = /^[A-Za-z0-9._-]+$/;
@@ -82,9 +87,9 @@ export class SshFileDelivery extends Construct {
           `${file.name}: owner and group must be plain names`,
         )
         .check(
-          (file.restarts ?? []).every((unit) => PLAIN.test(unit)),
+          [...(file.restarts ?? []), ...(file.reloads ?? [])].every((unit) => PLAIN.test(unit)),
           "files",
-          `${file.name}: restarts must name units`,
+          `${file.name}: restarts and reloads must name units`,
         );
       names.add(file.name);
     }
@@ -97,9 +102,15 @@ export class SshFileDelivery extends Construct {
     this.manifest = props.files
       .filter((file) => file.destination !== "-")
       .map((file) =>
-        [file.mode, file.owner, file.group, file.name, file.destination, (file.restarts ?? []).join(",") || "-"].join(
-          "\t",
-        ),
+        [
+          file.mode,
+          file.owner,
+          file.group,
+          file.name,
+          file.destination,
+          (file.restarts ?? []).join(",") || "-",
+          (file.reloads ?? []).join(",") || "-",
+        ].join("\t"),
       )
       .join("\n")
       .concat("\n");

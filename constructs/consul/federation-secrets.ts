@@ -18,9 +18,9 @@ export class FederationSecrets extends Construct {
    */
   readonly initialManagementToken: string;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { readonly caValidityHours: number }) {
     super(scope, id);
-    this.ca = new CertificateAuthority(this, "ca");
+    this.ca = new CertificateAuthority(this, "ca", { validityHours: props.caValidityHours });
     this.gossipKey = new Bytes(this, "gossip-key", { length: 32 }).base64;
     this.initialManagementToken = Fn.sensitive(new Uuid(this, "initial-management-token").result);
   }

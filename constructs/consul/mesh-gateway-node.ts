@@ -44,6 +44,7 @@ export class MeshGatewayNode extends Construct {
       "issuer" in props.certificate
         ? new ClientCertificate(this, "certificate", {
             ca: props.certificate.issuer,
+            validity: props.certificate.validity,
             nodeName: props.nodeName,
             datacenter: props.datacenter,
             domain: props.domain,

@@ -8,7 +8,7 @@ import { DNS_LABEL } from "../../domain/names";
 import type { FloatingIpInstance, FloatingIpInstanceProps } from "../compute/floating-ip-instance";
 import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
 import { ReviewableFiles } from "../review/reviewable-files";
-import type { CertificateSigner, IssuedCertificate } from "../tls/certificate-authority";
+import type { CertificateSigner, CertificateValidity, IssuedCertificate } from "../tls/certificate-authority";
 import { PropsValidator } from "../validation";
 import type { AgentSettings, CommonAgentInput, ConsulAclSettings, ConsulAgentConfig } from "./agent-config";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
@@ -62,7 +62,9 @@ export interface ConsulNodeProps {
  * Where a node's certificate comes from. The CA's private key stays in the one stack that holds the CA:
  * nodes of that stack have their certificate issued in place, all others receive one issued there.
  */
-export type AgentCertificateSource = { readonly issuer: CertificateSigner } | { readonly issued: IssuedCertificate };
+export type AgentCertificateSource =
+  | { readonly issuer: CertificateSigner; readonly validity: CertificateValidity }
+  | { readonly issued: IssuedCertificate };
 
 /** The checks every Consul node makes of its props; the caller adds its own and calls throwIfInvalid(). */
 export function consulNodeValidator(scope: Construct, props: ConsulNodeProps): PropsValidator {
@@ -103,6 +105,8 @@ interface FileOptions {
   readonly group?: "root" | "consul";
   /** systemd units to restart when the file changes. */
   readonly restarts?: readonly string[];
+  /** systemd units to reload when the file changes (and nothing restarts them). */
+  readonly reloads?: readonly string[];
 }
 
 /** The file factory: every file a node receives is owned by root, mode 0644 unless said otherwise. */
@@ -117,6 +121,7 @@ export const nodeFile = {
       mode: options.mode ?? "0644",
       content,
       ...(options.restarts ? { restarts: options.restarts } : {}),
+      ...(options.reloads ? { reloads: options.reloads } : {}),
     };
   },
   /** Readable by the agent only (its configuration, its private key): root:consul 0640, restarts Consul. */
@@ -131,9 +136,12 @@ export const nodeFile = {
   applyScript(): DeliveredFile {
     return nodeFile.staged(APPLY_SCRIPT, APPLY_SCRIPT_SOURCE, "0700");
   },
-  /** The federation CA's certificate, which the agent trusts. */
+  /**
+   * The federation CA's certificate, which the agent trusts. Consul reloads its TLS files (CA, certificate, key)
+   * on SIGHUP (hashicorp/consul#5419, "agent: enable reloading of tls config"): no restart, no new leader.
+   */
   caCertificate(certPem: string): DeliveredFile {
-    return nodeFile.installed("ca.pem", NODE_PATHS.caFile, certPem, { restarts: [CONSUL_UNIT] });
+    return nodeFile.installed("ca.pem", NODE_PATHS.caFile, certPem, { reloads: [CONSUL_UNIT] });
   },
   /** The agent's systemd unit. */
   consulUnit(kind: NodeKind): DeliveredFile {
@@ -145,11 +153,15 @@ export const nodeFile = {
   agentConfig(config: ConsulAgentConfig): DeliveredFile {
     return nodeFile.forAgent("consul.json", NODE_PATHS.agentConfig, `${JSON.stringify(config, null, 2)}\n`);
   },
-  /** The agent's certificate and key, where the agent configuration expects them. */
+  /** The agent's certificate and key, where the agent configuration expects them; a renewal is a reload. */
   certificate(certificate: IssuedCertificate): DeliveredFile[] {
     return [
-      nodeFile.installed("agent.pem", NODE_PATHS.certFile, certificate.certPem, { restarts: [CONSUL_UNIT] }),
-      nodeFile.forAgent("agent-key.pem", NODE_PATHS.keyFile, certificate.privateKeyPem),
+      nodeFile.installed("agent.pem", NODE_PATHS.certFile, certificate.certPem, { reloads: [CONSUL_UNIT] }),
+      nodeFile.installed("agent-key.pem", NODE_PATHS.keyFile, certificate.privateKeyPem, {
+        group: "consul",
+        mode: "0640",
+        reloads: [CONSUL_UNIT],
+      }),
     ];
   },
   /** The host key, also converged by the apply script (for nodes made before keys were pinned). */

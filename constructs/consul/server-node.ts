@@ -76,6 +76,7 @@ export class ConsulServerNode extends Construct {
     if ("issuer" in props.certificate) {
       this.certificate = new ServerCertificate(this, "certificate", {
         ca: props.certificate.issuer,
+        validity: props.certificate.validity,
         nodeName: props.nodeName,
         datacenter: props.datacenter,
         domain: props.domain,

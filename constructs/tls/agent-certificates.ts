@@ -13,15 +13,16 @@ import {
   SubjectAlternativeNames,
 } from "../../domain/sans";
 import { PropsValidator } from "../validation";
-import type { CertificateSigner } from "./certificate-authority";
-
-/** One year; the provider renews a certificate (a new certificate, never a new VM) in its last 30 days. */
-const VALIDITY_HOURS = 8760;
-const EARLY_RENEWAL_HOURS = 720;
+import type { CertificateSigner, CertificateValidity } from "./certificate-authority";
 
 interface AgentCertificateProps extends AgentIdentity {
   /** The CA that signs the certificate. */
   readonly ca: CertificateSigner;
+  /**
+   * How long it lives; in its last `renewBeforeHours` the next plan issues a new certificate (the same key),
+   * which reaches the node like any changed file, never as a new VM.
+   */
+  readonly validity: CertificateValidity;
 }
 
 export interface ServerCertificateProps extends AgentCertificateProps {
@@ -52,10 +53,10 @@ function identityValidator(scope: Construct, props: AgentIdentity, nodeNameExamp
 
 function signedCertificate(
   scope: Construct,
-  ca: CertificateSigner,
+  props: AgentCertificateProps,
   commonName: string,
   sans: SubjectAlternativeNames,
-): { request: CertRequest; certPem: string; privateKeyPem: string } {
+): { request: CertRequest; certPem: string; privateKeyPem: string; validityEndTime: string } {
   const key = new PrivateKey(scope, "key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
   const request = new CertRequest(scope, "request", {
     privateKeyPem: key.privateKeyPem,
@@ -65,13 +66,13 @@ function signedCertificate(
   });
   const cert = new LocallySignedCert(scope, "cert", {
     certRequestPem: request.certRequestPem,
-    caCertPem: ca.certPem,
-    caPrivateKeyPem: ca.privateKeyPem,
-    validityPeriodHours: VALIDITY_HOURS,
-    earlyRenewalHours: EARLY_RENEWAL_HOURS,
+    caCertPem: props.ca.certPem,
+    caPrivateKeyPem: props.ca.privateKeyPem,
+    validityPeriodHours: props.validity.hours,
+    earlyRenewalHours: props.validity.renewBeforeHours,
     allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
   });
-  return { request, certPem: cert.certPem, privateKeyPem: key.privateKeyPem };
+  return { request, certPem: cert.certPem, privateKeyPem: key.privateKeyPem, validityEndTime: cert.validityEndTime };
 }
 
 /**
@@ -82,15 +83,18 @@ function signedCertificate(
 export class ClientCertificate extends Construct {
   readonly certPem: string;
   readonly privateKeyPem: string;
+  /** When the certificate ends (RFC 3339). */
+  readonly validityEndTime: string;
   readonly sans: SubjectAlternativeNames;
 
   constructor(scope: Construct, id: string, props: ClientCertificateProps) {
     super(scope, id);
     identityValidator(this, props, "prod1-gateway-1").throwIfInvalid();
     this.sans = clientCertificateSans(props, props.privateIp);
-    const issued = signedCertificate(this, props.ca, clientCommonName(props), this.sans);
+    const issued = signedCertificate(this, props, clientCommonName(props), this.sans);
     this.certPem = issued.certPem;
     this.privateKeyPem = issued.privateKeyPem;
+    this.validityEndTime = issued.validityEndTime;
   }
 }
 
@@ -98,6 +102,8 @@ export class ClientCertificate extends Construct {
 export class ServerCertificate extends Construct {
   readonly certPem: string;
   readonly privateKeyPem: string;
+  /** When the certificate ends (RFC 3339). */
+  readonly validityEndTime: string;
   readonly sans: SubjectAlternativeNames;
   /** Whose certificate it is. */
   readonly identity: AgentIdentity;
@@ -116,9 +122,10 @@ export class ServerCertificate extends Construct {
       .throwIfInvalid();
     this.identity = { nodeName: props.nodeName, datacenter: props.datacenter, domain: props.domain };
     this.sans = serverCertificateSans(props, props.ipAddresses);
-    const issued = signedCertificate(this, props.ca, serverCommonName(props), this.sans);
+    const issued = signedCertificate(this, props, serverCommonName(props), this.sans);
     this.request = issued.request;
     this.certPem = issued.certPem;
     this.privateKeyPem = issued.privateKeyPem;
+    this.validityEndTime = issued.validityEndTime;
   }
 }

@@ -14,8 +14,17 @@ export interface CertificateSigner {
   readonly privateKeyPem: string;
 }
 
-/** Ten years: the CA signs every agent certificate of the federation. */
-const CA_VALIDITY_HOURS = 87600;
+/** How long a certificate lives and how close to its end it is issued again. */
+export interface CertificateValidity {
+  readonly hours: number;
+  /** The tls provider plans a new certificate once it is this close to its end (early_renewal_hours). */
+  readonly renewBeforeHours: number;
+}
+
+export interface CertificateAuthorityProps {
+  /** How long the CA is valid; read when the CA is made (a change later never replaces it). */
+  readonly validityHours: number;
+}
 
 /**
  * A self-signed certificate authority (ECDSA P-256). The private key lives in Terraform state, which
@@ -25,17 +34,24 @@ export class CertificateAuthority extends Construct implements CertificateSigner
   readonly certPem: string;
   readonly privateKeyPem: string;
 
-  constructor(scope: Construct, id: string) {
+  /** When the CA's certificate ends (RFC 3339). */
+  readonly validityEndTime: string;
+
+  constructor(scope: Construct, id: string, props: CertificateAuthorityProps) {
     super(scope, id);
     const key = new PrivateKey(this, "key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
     const cert = new SelfSignedCert(this, "cert", {
       privateKeyPem: key.privateKeyPem,
       isCaCertificate: true,
-      validityPeriodHours: CA_VALIDITY_HOURS,
+      validityPeriodHours: props.validityHours,
       allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
       subject: [{ commonName: "Consul Agent CA" }],
+      // A new CA certificate would have every node distrust every other until all carried it: a changed
+      // validity applies to the next CA, never by replacing this one.
+      lifecycle: { ignoreChanges: ["validity_period_hours"] },
     });
     this.certPem = cert.certPem;
     this.privateKeyPem = key.privateKeyPem;
+    this.validityEndTime = cert.validityEndTime;
   }
 }

@@ -6,7 +6,7 @@ import { testStack } from "../../support/fixtures";
 
 describe("CF-SECRET-OUTPUT", () => {
   const stack = testStack("s");
-  const secrets = new FederationSecrets(stack, "secrets");
+  const secrets = new FederationSecrets(stack, "secrets", { caValidityHours: 87600 });
 
   it("is quiet on public values and on sensitive outputs", () => {
     new TerraformOutput(stack, "ca-cert", { value: secrets.ca.certPem });

@@ -2,14 +2,15 @@ import { rule } from "../../../checks/rules/cf-server-cert-sans";
 import { ServerCertificate } from "../../../constructs/tls/agent-certificates";
 import { CertificateAuthority } from "../../../constructs/tls/certificate-authority";
 import { findings } from "../../support/checks";
-import { testStack } from "../../support/fixtures";
+import { TEST_VALIDITY, testStack } from "../../support/fixtures";
 
 describe("CF-SERVER-CERT-SANS", () => {
   const certificate = () => {
     const stack = testStack("s");
-    const ca = new CertificateAuthority(stack, "ca");
+    const ca = new CertificateAuthority(stack, "ca", { validityHours: 87600 });
     const cert = new ServerCertificate(stack, "cert", {
       ca,
+      validity: TEST_VALIDITY,
       nodeName: "dc1-server-1",
       datacenter: "dc1",
       domain: "consul",

@@ -293,6 +293,34 @@ describe("node-apply.sh on a server", () => {
   });
 });
 
+describe("node-apply.sh and a renewed certificate", () => {
+  /** The server's staged files with a manifest of only the named ones: what changed since the last apply. */
+  function changed(...names: string[]): Record<string, string> {
+    const staged = stagedFiles("prod2-server-1");
+    const manifest = staged["manifest.tsv"]
+      .split("\n")
+      .filter((line) => names.includes(line.split("\t")[3]))
+      .join("\n");
+    return { ...staged, "manifest.tsv": `${manifest}\n` };
+  }
+
+  it("reloads the running agent, restarting nothing, when only its certificate and key changed", () => {
+    const run = applyServer({ staged: changed("agent.pem", "agent-key.pem") });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("systemctl reload consul.service");
+    expect(run.calls.filter((call) => /^systemctl (re)?start consul\.service/.test(call))).toEqual([]);
+    // Then it waits for the server to be a healthy voter, as after any change.
+    expect(indexOf(run.calls, /autopilot\/health/)).toBeGreaterThan(indexOf(run.calls, /^systemctl reload consul/));
+  });
+
+  it("restarts, and does not also reload, when the configuration changed with it", () => {
+    const run = applyServer({ staged: changed("agent.pem", "consul.json") });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("systemctl restart consul.service");
+    expect(run.calls).not.toContain("systemctl reload consul.service");
+  });
+});
+
 describe("node-apply.sh and the snapshot timer of a server", () => {
   it("installs the backup's credentials root-only and starts the timer after the agent", () => {
     const run = applyServer();

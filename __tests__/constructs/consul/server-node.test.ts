@@ -36,20 +36,21 @@ describe("ConsulServerNode", () => {
     ).toThrow(/primaryGateways: are only for servers of secondary datacenters/);
   });
 
-  it("delivers its files in a fixed order, each with its owner, mode and the units it restarts", () => {
+  it("delivers its files in a fixed order, each with its owner, mode and the units it restarts or reloads", () => {
     const scope = testStack();
     const server = new ConsulServerNode(scope, "server", serverNodeProps(scope));
     const delivery = server.node.findChild("settings") as unknown as { manifest: string };
     expect(delivery.manifest).toBe(
       [
-        "0644\troot\troot\tca.pem\t/etc/consul.d/tls/ca.pem\tconsul.service",
-        "0640\troot\tconsul\tconsul.json\t/etc/consul.d/consul.json\tconsul.service",
-        "0644\troot\troot\tconsul.service\t/etc/systemd/system/consul.service\tconsul.service",
-        "0644\troot\troot\tresolved-consul.conf\t/etc/systemd/resolved.conf.d/consul.conf\tsystemd-resolved.service",
-        "0644\troot\troot\tagent.pem\t/etc/consul.d/tls/agent.pem\tconsul.service",
-        "0640\troot\tconsul\tagent-key.pem\t/etc/consul.d/tls/agent-key.pem\tconsul.service",
-        "0600\troot\troot\tssh_host_ed25519_key\t/etc/ssh/ssh_host_ed25519_key\tssh.service",
-        "0644\troot\troot\tssh_host_ed25519_key.pub\t/etc/ssh/ssh_host_ed25519_key.pub\tssh.service",
+        // The CA, the certificate and its key are reloaded (SIGHUP), so a renewal keeps the agent running.
+        "0644\troot\troot\tca.pem\t/etc/consul.d/tls/ca.pem\t-\tconsul.service",
+        "0640\troot\tconsul\tconsul.json\t/etc/consul.d/consul.json\tconsul.service\t-",
+        "0644\troot\troot\tconsul.service\t/etc/systemd/system/consul.service\tconsul.service\t-",
+        "0644\troot\troot\tresolved-consul.conf\t/etc/systemd/resolved.conf.d/consul.conf\tsystemd-resolved.service\t-",
+        "0644\troot\troot\tagent.pem\t/etc/consul.d/tls/agent.pem\t-\tconsul.service",
+        "0640\troot\tconsul\tagent-key.pem\t/etc/consul.d/tls/agent-key.pem\t-\tconsul.service",
+        "0600\troot\troot\tssh_host_ed25519_key\t/etc/ssh/ssh_host_ed25519_key\tssh.service\t-",
+        "0644\troot\troot\tssh_host_ed25519_key.pub\t/etc/ssh/ssh_host_ed25519_key.pub\tssh.service\t-",
         "",
       ].join("\n"),
     );

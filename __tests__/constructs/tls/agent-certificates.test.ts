@@ -4,14 +4,15 @@ import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { Testing } from "cdktf";
 import { ClientCertificate, ServerCertificate } from "../../../constructs/tls/agent-certificates";
 import { CertificateAuthority } from "../../../constructs/tls/certificate-authority";
-import { testStack } from "../../support/fixtures";
+import { TEST_VALIDITY, testStack } from "../../support/fixtures";
 
 describe("ServerCertificate", () => {
   it("requests every SAN that verify_server_hostname and WAN federation need", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca");
+    const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
     new ServerCertificate(scope, "cert", {
       ca,
+      validity: TEST_VALIDITY,
       nodeName: "dc1-server-1",
       datacenter: "dc1",
       domain: "example",
@@ -33,17 +34,19 @@ describe("ServerCertificate", () => {
     });
     expect(json).toHaveResourceWithProperties(LocallySignedCert, {
       allowed_uses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+      validity_period_hours: 8760,
       early_renewal_hours: 720,
     });
   });
 
   it("rejects a dotted node name and a missing address, listing both", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca");
+    const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
     expect(
       () =>
         new ServerCertificate(scope, "cert", {
           ca,
+          validity: TEST_VALIDITY,
           nodeName: "host.novalocal",
           datacenter: "dc1",
           domain: "consul",
@@ -58,9 +61,10 @@ describe("ServerCertificate", () => {
 describe("ClientCertificate", () => {
   it("names the client agent of its datacenter, its node and its private address", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca");
+    const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
     new ClientCertificate(scope, "cert", {
       ca,
+      validity: TEST_VALIDITY,
       nodeName: "dc1-gateway-1",
       datacenter: "dc1",
       domain: "consul",

@@ -14,6 +14,7 @@ trap 'rm -rf "$staging"' EXIT
 root=${NODE_ROOT:-}
 manifest="$staging/manifest.tsv"
 changed_units=()
+reloaded_units=()
 apt_lists_stale=no
 apt_lists_updated=no
 
@@ -251,10 +252,10 @@ PY
   fi
 }
 
-# Installs every file of the manifest; remembers which units must restart because of it.
+# Installs every file of the manifest; remembers which units must restart, or reload, because of it.
 install_files() {
-  local mode owner group name destination units unit unit_list target
-  while IFS=$'\t' read -r mode owner group name destination units; do
+  local mode owner group name destination units reloads unit unit_list target
+  while IFS=$'\t' read -r mode owner group name destination units reloads; do
     [[ -n "$name" ]] || continue
     target="$root$destination"
     # Only a missing folder is made: `install -d` would also reset the mode of one that exists (/etc/consul.d).
@@ -270,6 +271,10 @@ install_files() {
     if [[ "$units" != "-" ]]; then
       IFS=, read -r -a unit_list <<<"$units"
       for unit in "${unit_list[@]}"; do changed_units+=("$unit"); done
+    fi
+    if [[ -n "$reloads" && "$reloads" != "-" ]]; then
+      IFS=, read -r -a unit_list <<<"$reloads"
+      for unit in "${unit_list[@]}"; do reloaded_units+=("$unit"); done
     fi
   done <"$manifest"
 }
@@ -360,9 +365,16 @@ restart_changed_units() {
   for unit in "${START_UNITS[@]}"; do systemctl enable "$unit" >/dev/null 2>&1; done
   for unit in "${START_UNITS[@]}"; do
     if systemctl is-active --quiet "$unit"; then
-      [[ " ${changed_units[*]} " == *" $unit "* ]] || continue
-      log "restarting $unit"
-      systemctl restart "$unit"
+      if [[ " ${changed_units[*]} " == *" $unit "* ]]; then
+        log "restarting $unit"
+        systemctl restart "$unit"
+      elif [[ " ${reloaded_units[*]} " == *" $unit "* ]]; then
+        # Only files it reloads changed (a renewed certificate): it keeps running, and its leadership.
+        log "reloading $unit"
+        systemctl reload "$unit"
+      else
+        continue
+      fi
     else
       log "starting $unit"
       systemctl start "$unit"
