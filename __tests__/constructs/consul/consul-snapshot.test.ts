@@ -35,6 +35,7 @@ const LOGIN = JSON.stringify({
     endpoint("object-store", [["public", "RegionTwo", "https://swift.example/v1/AUTH_$(project_id)s"]]),
   ],
   region: "RegionTwo",
+  identityRegion: "RegionTwo",
 });
 /** Keystone's answer to the login: the token's catalog, with the project filled in. */
 const KEYSTONE_BODY = JSON.stringify({
@@ -83,6 +84,8 @@ interface Scenario {
   readonly args?: readonly string[];
   /** An armored public key: the settings name it, as the example's do with backups.encryptionKey. */
   readonly encryptTo?: string;
+  /** The object-store-login file, when not the default one. */
+  readonly login?: string;
 }
 
 function run(scenario: Scenario) {
@@ -118,7 +121,7 @@ function run(scenario: Scenario) {
         ? `${SETTINGS}ENCRYPT_TO=/etc/consul-backup/encryption-key.asc\n`
         : SETTINGS,
       ...(scenario.encryptTo ? { "/etc/consul-backup/encryption-key.asc": scenario.encryptTo } : {}),
-      "/etc/consul-backup/object-store-login.json": LOGIN,
+      "/etc/consul-backup/object-store-login.json": scenario.login ?? LOGIN,
       "/etc/consul-backup/snapshot.token": scenario.token ?? "snapshot-token",
       "/etc/consul.d/tls/ca.pem": "CA",
     },
@@ -161,6 +164,15 @@ describe("consul-snapshot backup", () => {
     expect(checkReports(calls)).toEqual([expect.stringMatching(/\/v1\/agent\/check\/pass\/consul-snapshot-age$/)]);
     // No token in any argument: the Consul token travels in a header file, Keystone's too.
     expect(calls.some((call) => call.includes("snapshot-token") || call.includes("keystone-token"))).toBe(false);
+  });
+
+  it("logs in to the Keystone of identityRegion when the datacenter's region has none of its own", () => {
+    const login = JSON.stringify({ ...JSON.parse(LOGIN), identityRegion: "RegionOne" });
+    const result = run({ leader: false, stored: fresh, login });
+    expect(result.status).toBe(0);
+    expect(result.calls).toContainEqual(
+      expect.stringMatching(/ https:\/\/keystone-one\.example:5000\/v3\/auth\/tokens$/),
+    );
   });
 
   it("on a follower: takes no snapshot and reports the age of the newest one", () => {

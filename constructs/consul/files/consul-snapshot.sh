@@ -84,7 +84,7 @@ consul_cli() {
 
 # A Keystone token from the application credential, which may only list, read, write and delete objects of this
 # datacenter's container (its access rules); kept in a header file for the object storage requests. Keystone's
-# public endpoint comes from the deploying token's catalog (the region's, else the first); the object storage's
+# public endpoint comes from the deploying token's catalog (identityRegion's, else the first); the object storage's
 # from the catalog of this login, where the URL holds the project (a bare endpoint list has templates instead).
 swift_header="$work/swift.header"
 container_url=
@@ -97,7 +97,7 @@ import json, sys
 login = json.load(open(sys.argv[1]))
 json.dump(login["request"], open(sys.argv[2], "w"))
 public = [e for s in login["catalog"] if s["type"] == "identity" for e in s["endpoints"] if e["interface"] == "public"]
-chosen = [e for e in public if e["region"] == login["region"]] or public
+chosen = [e for e in public if e["region"] == login["identityRegion"]] or public
 print(chosen[0]["url"] if chosen else "")
 PY
   ) || return 1
