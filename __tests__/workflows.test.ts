@@ -206,8 +206,8 @@ describe("workflows", () => {
     const deploy = workflow("deploy.yml");
     const job = deploy.jobs.deploy;
 
-    it("runs for pushes to main and never cancels a deploy in progress", () => {
-      expect(deploy.on).toEqual({ push: { branches: ["main"] } });
+    it("runs for pushes to main and weekly (certificate renewal), and never cancels a deploy in progress", () => {
+      expect(deploy.on).toEqual({ push: { branches: ["main"] }, schedule: [{ cron: "17 5 * * 1" }] });
       expect(deploy.concurrency).toMatchObject({ "cancel-in-progress": false });
       expect(deploy.concurrency?.group).not.toMatch(/\$\{\{/);
     });

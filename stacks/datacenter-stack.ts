@@ -11,7 +11,7 @@ import { MESH_GATEWAY_PORT } from "../domain/ports";
 import { DatacenterFoundation } from "./datacenter-foundation";
 import { addGateways, addServers } from "./datacenter-nodes";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
-import { certificateValidity } from "./node-settings";
+import { caCertificateValidity, certificateValidity } from "./node-settings";
 import { configureStack } from "./stack-setup";
 import type { TokenSecrets } from "./token-routing";
 import { FederationPki } from "./federation-pki";
@@ -74,7 +74,7 @@ export class DatacenterStack extends TerraformStack {
     configureStack(this, plan.config, datacenter.config);
     this.secrets =
       props.secrets ??
-      new FederationSecrets(this, "federation-secrets", { caValidityHours: plan.config.tls.caValidityDays * 24 });
+      new FederationSecrets(this, "federation-secrets", { caValidity: caCertificateValidity(plan.config) });
     const validity = certificateValidity(plan.config);
     if (!props.pki) {
       this.pki = new FederationPki(this, "pki", {

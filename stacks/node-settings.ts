@@ -70,6 +70,11 @@ export function certificateValidity(federation: FederationConfig): CertificateVa
   return { hours: federation.tls.certificateValidityDays * 24, renewBeforeHours: federation.tls.renewBeforeDays * 24 };
 }
 
+/** How long the CA's certificate lives; it is issued again (the same key) in the same window as the others. */
+export function caCertificateValidity(federation: FederationConfig): CertificateValidity {
+  return { hours: federation.tls.caValidityDays * 24, renewBeforeHours: federation.tls.renewBeforeDays * 24 };
+}
+
 /** When snapshots run, how many the container keeps, when the newest counts as stale, whom they are encrypted to. */
 export function backupSchedule(federation: FederationConfig): {
   schedule: string;

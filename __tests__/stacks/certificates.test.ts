@@ -1,4 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadFederationConfig } from "../../config/load";
+import { itWithTool } from "../support/validators";
 import { EXAMPLE_CONFIG_PATH, exampleConfig } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
 
@@ -69,7 +74,7 @@ describe("certificate lifetimes and renewal", () => {
     for (const cert of all) expect(cert).toMatchObject({ validity_period_hours: 8760, early_renewal_hours: 720 });
   });
 
-  it("follow tls, and a changed CA lifetime never replaces the CA", () => {
+  it("follow tls, the CA's certificate too, which keeps its key", () => {
     const { stacks } = synthesize(
       exampleConfig(
         (input) => (input.tls = { certificateValidityDays: 90, renewBeforeDays: 20, caValidityDays: 1825 }),
@@ -79,10 +84,13 @@ describe("certificate lifetimes and renewal", () => {
       expect(cert).toMatchObject({ validity_period_hours: 90 * 24, early_renewal_hours: 20 * 24 });
     }
     const [ca] = Object.values(resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert"));
-    expect(ca).toMatchObject({
-      validity_period_hours: 1825 * 24,
-      lifecycle: { ignore_changes: ["validity_period_hours"] },
-    });
+    expect(ca).toMatchObject({ validity_period_hours: 1825 * 24, early_renewal_hours: 20 * 24 });
+    expect(ca.lifecycle).toBeUndefined();
+    // Its key is a resource of its own, which no lifetime changes: a re-issued CA certificate verifies the same.
+    const keys = Object.entries(resourcesOf(stacks.get("prod1") as string, "tls_private_key"));
+    expect(ca.private_key_pem).toBe(
+      `\${tls_private_key.${keys.find(([id]) => id.startsWith("federation-secrets_ca_key"))?.[0]}.private_key_pem}`,
+    );
   });
 
   it("list when the CA and every node's certificate end, as an output that holds no secret", () => {
@@ -98,6 +106,63 @@ describe("certificate lifetimes and renewal", () => {
     );
     for (const value of Object.values(output.value)) {
       expect(value).toMatch(/^\$\{tls_(self_signed|locally_signed)_cert\.[\w-]+\.validity_end_time\}$/);
+    }
+  });
+});
+
+describe("a CA certificate issued again with the same key", () => {
+  /**
+   * What a renewal of the CA does (the tls provider re-signs its certificate with the key it keeps), with OpenSSL:
+   * an agent certificate signed under the old CA certificate must verify under the new one and the reverse, or a
+   * rolling renewal would split the federation.
+   */
+  itWithTool("openssl", "verifies agent certificates signed under either, both ways", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ca-renewal-"));
+    const openssl = (...args: string[]) => {
+      const result = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+      if (result.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr}`);
+      return result.stdout;
+    };
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl(
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca-old.pem",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=Consul Agent CA",
+    );
+    openssl("req", "-x509", "-key", "ca.key", "-out", "ca-new.pem", "-days", "3650", "-subj", "/CN=Consul Agent CA");
+    for (const [name, ca] of [
+      ["old-leaf", "ca-old.pem"],
+      ["new-leaf", "ca-new.pem"],
+    ]) {
+      openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", "/CN=server.prod1.consul");
+      openssl(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        ca,
+        "-CAkey",
+        "ca.key",
+        "-out",
+        `${name}.pem`,
+        "-days",
+        "30",
+      );
+    }
+    for (const [ca, leaf] of [
+      ["ca-new.pem", "old-leaf.pem"],
+      ["ca-old.pem", "new-leaf.pem"],
+    ]) {
+      expect(openssl("verify", "-CAfile", ca, leaf).trim()).toBe(`${leaf}: OK`);
     }
   });
 });

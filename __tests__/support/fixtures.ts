@@ -21,6 +21,8 @@ export function exampleInput(): FederationConfigInput {
 
 /** One year, renewed in its last 30 days: the defaults of `tls`. */
 export const TEST_VALIDITY = { hours: 8760, renewBeforeHours: 720 } as const;
+/** Ten years, renewed in the same last 30 days: the CA by the defaults of `tls`. */
+export const TEST_CA_VALIDITY = { hours: 87600, renewBeforeHours: 720 } as const;
 
 /** The bundled example, validated, after `mutate` has edited the raw document. */
 export function exampleConfig(mutate: (input: FederationConfigInput) => void = () => undefined): FederationConfig {
@@ -69,7 +71,7 @@ export function consulNodeProps(scope: TerraformStack, overrides: Partial<Consul
       floatingIpPool: "public",
     },
     ...(() => {
-      const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
+      const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
       return { caCertPem: ca.certPem, certificate: { issuer: ca, validity: TEST_VALIDITY } };
     })(),
     gossipKey: "key",

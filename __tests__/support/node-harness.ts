@@ -77,6 +77,7 @@ export const NODE_COMMANDS = [
   "mkfs.ext4",
   "mount",
   "mountpoint",
+  "openssl",
   "sleep",
   "systemctl",
   "useradd",

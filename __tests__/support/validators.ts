@@ -9,6 +9,7 @@ const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   shellcheck: "shellcheck",
   "systemd-analyze": "systemd",
   gpg: "gpg",
+  openssl: "openssl",
 };
 
 /**

@@ -20,7 +20,9 @@ export const tlsSchema = strictObject({
     ),
   caValidityDays: days("how long the CA is valid", 30, 36500)
     .default(3650)
-    .describe("How long the federation CA is valid; read when the CA is made (a later change does not replace it)."),
+    .describe(
+      "How long the federation CA's certificate is valid; it is issued again, with the same key, like the others.",
+    ),
 })
   .superRefine((tls, ctx) => {
     if (tls.renewBeforeDays >= tls.certificateValidityDays) {

@@ -2,7 +2,7 @@ import { Bytes } from "@cdktf/provider-random/lib/bytes";
 import { Uuid } from "@cdktf/provider-random/lib/uuid";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { CertificateAuthority } from "../tls/certificate-authority";
+import { CertificateAuthority, CertificateValidity } from "../tls/certificate-authority";
 
 /**
  * What every datacenter of a federation shares: the CA that signs all server certificates and the
@@ -18,9 +18,9 @@ export class FederationSecrets extends Construct {
    */
   readonly initialManagementToken: string;
 
-  constructor(scope: Construct, id: string, props: { readonly caValidityHours: number }) {
+  constructor(scope: Construct, id: string, props: { readonly caValidity: CertificateValidity }) {
     super(scope, id);
-    this.ca = new CertificateAuthority(this, "ca", { validityHours: props.caValidityHours });
+    this.ca = new CertificateAuthority(this, "ca", { validity: props.caValidity });
     this.gossipKey = new Bytes(this, "gossip-key", { length: 32 }).base64;
     this.initialManagementToken = Fn.sensitive(new Uuid(this, "initial-management-token").result);
   }

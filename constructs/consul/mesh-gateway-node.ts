@@ -72,7 +72,7 @@ export class MeshGatewayNode extends Construct {
             startGateway: props.startGateway,
           }),
         ),
-        nodeFile.caCertificate(props.caCertPem),
+        nodeFile.caCertificate(props.caCertPem, "gateway"),
         nodeFile.agentConfig(agentConfig),
         nodeFile.consulUnit("gateway"),
         nodeFile.dnsForwarding(props),

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
-import { CONSUL_UNIT, NODE_PATHS, RESOLVED_UNIT, SSH_UNIT } from "../../domain/node-paths";
+import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, RESOLVED_UNIT, SSH_UNIT } from "../../domain/node-paths";
 import { DNS_LABEL } from "../../domain/names";
 import type { FloatingIpInstance, FloatingIpInstanceProps } from "../compute/floating-ip-instance";
 import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
@@ -140,8 +140,12 @@ export const nodeFile = {
    * The federation CA's certificate, which the agent trusts. Consul reloads its TLS files (CA, certificate, key)
    * on SIGHUP (hashicorp/consul#5419, "agent: enable reloading of tls config"): no restart, no new leader.
    */
-  caCertificate(certPem: string): DeliveredFile {
-    return nodeFile.installed("ca.pem", NODE_PATHS.caFile, certPem, { reloads: [CONSUL_UNIT] });
+  caCertificate(certPem: string, kind: NodeKind): DeliveredFile {
+    return nodeFile.installed("ca.pem", NODE_PATHS.caFile, certPem, {
+      reloads: [CONSUL_UNIT],
+      // `consul connect envoy` copies the CA into Envoy's bootstrap: only a new Envoy reads a new one.
+      ...(kind === "gateway" ? { restarts: [MESH_GATEWAY_UNIT] } : {}),
+    });
   },
   /** The agent's systemd unit. */
   consulUnit(kind: NodeKind): DeliveredFile {

@@ -116,7 +116,7 @@ export class ConsulServerNode extends Construct {
         ...(props.healthCheckToken
           ? [nodeFile.staged("health-check.token", `X-Consul-Token: ${props.healthCheckToken}\n`)]
           : []),
-        nodeFile.caCertificate(props.caCertPem),
+        nodeFile.caCertificate(props.caCertPem, "server"),
         nodeFile.agentConfig(agentConfig),
         nodeFile.consulUnit("server"),
         nodeFile.dnsForwarding(props),

@@ -280,6 +280,7 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
     CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
     ...(input.privateAddress ? { CONSUL_RPC_ADDR: `${input.privateAddress}:${CONSUL_PORTS.serverRpc}` } : {}),
     CONSUL_CA_FILE: NODE_PATHS.caFile,
+    CONSUL_CERT_FILE: NODE_PATHS.certFile,
     ...nodeUnits(input),
     ACLS_OFF_CONFIRMED: input.aclsOffConfirmed ? "yes" : "no",
     ...(input.credentialPlaceholders?.length

@@ -22,8 +22,12 @@ export interface CertificateValidity {
 }
 
 export interface CertificateAuthorityProps {
-  /** How long the CA is valid; read when the CA is made (a change later never replaces it). */
-  readonly validityHours: number;
+  /**
+   * How long the CA's certificate lives and how close to its end the next plan issues it again. Its key never
+   * changes (a resource of its own): a re-issued CA certificate has the same key and subject, so certificates
+   * signed under either verify under both, and nodes trust each other throughout a rolling renewal.
+   */
+  readonly validity: CertificateValidity;
 }
 
 /**
@@ -43,12 +47,10 @@ export class CertificateAuthority extends Construct implements CertificateSigner
     const cert = new SelfSignedCert(this, "cert", {
       privateKeyPem: key.privateKeyPem,
       isCaCertificate: true,
-      validityPeriodHours: props.validityHours,
+      validityPeriodHours: props.validity.hours,
+      earlyRenewalHours: props.validity.renewBeforeHours,
       allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
       subject: [{ commonName: "Consul Agent CA" }],
-      // A new CA certificate would have every node distrust every other until all carried it: a changed
-      // validity applies to the next CA, never by replacing this one.
-      lifecycle: { ignoreChanges: ["validity_period_hours"] },
     });
     this.certPem = cert.certPem;
     this.privateKeyPem = key.privateKeyPem;

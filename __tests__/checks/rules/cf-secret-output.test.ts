@@ -2,11 +2,11 @@ import { TerraformOutput } from "cdktf";
 import { rule } from "../../../checks/rules/cf-secret-output";
 import { FederationSecrets } from "../../../constructs/consul/federation-secrets";
 import { findings } from "../../support/checks";
-import { testStack } from "../../support/fixtures";
+import { TEST_CA_VALIDITY, testStack } from "../../support/fixtures";
 
 describe("CF-SECRET-OUTPUT", () => {
   const stack = testStack("s");
-  const secrets = new FederationSecrets(stack, "secrets", { caValidityHours: 87600 });
+  const secrets = new FederationSecrets(stack, "secrets", { caValidity: TEST_CA_VALIDITY });
 
   it("is quiet on public values and on sensitive outputs", () => {
     new TerraformOutput(stack, "ca-cert", { value: secrets.ca.certPem });

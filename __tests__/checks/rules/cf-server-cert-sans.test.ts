@@ -2,12 +2,12 @@ import { rule } from "../../../checks/rules/cf-server-cert-sans";
 import { ServerCertificate } from "../../../constructs/tls/agent-certificates";
 import { CertificateAuthority } from "../../../constructs/tls/certificate-authority";
 import { findings } from "../../support/checks";
-import { TEST_VALIDITY, testStack } from "../../support/fixtures";
+import { TEST_CA_VALIDITY, TEST_VALIDITY, testStack } from "../../support/fixtures";
 
 describe("CF-SERVER-CERT-SANS", () => {
   const certificate = () => {
     const stack = testStack("s");
-    const ca = new CertificateAuthority(stack, "ca", { validityHours: 87600 });
+    const ca = new CertificateAuthority(stack, "ca", { validity: TEST_CA_VALIDITY });
     const cert = new ServerCertificate(stack, "cert", {
       ca,
       validity: TEST_VALIDITY,

@@ -39,6 +39,8 @@ function healthyStubs(overrides: Record<string, StubBehaviour> = {}): Record<str
     id: { stdout: "8300\n" },
     "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.4-1" },
     "apt-mark": { when: [{ match: "showhold", stdout: "consul\nenvoy-1.35\n" }] },
+    // The agent serves the certificate installed (both fingerprints alike).
+    openssl: { stdout: "sha256 Fingerprint=AA:BB\n" },
     gpg: {
       when: [
         { match: "--dearmor", body: "binary keyring" },
@@ -311,6 +313,23 @@ describe("node-apply.sh and a renewed certificate", () => {
     expect(run.calls.filter((call) => /^systemctl (re)?start consul\.service/.test(call))).toEqual([]);
     // Then it waits for the server to be a healthy voter, as after any change.
     expect(indexOf(run.calls, /autopilot\/health/)).toBeGreaterThan(indexOf(run.calls, /^systemctl reload consul/));
+  });
+
+  it("restarts the agent when it still serves its previous certificate after the reload", () => {
+    const run = applyServer({
+      staged: changed("agent.pem", "agent-key.pem"),
+      stubs: healthyStubs({
+        openssl: { when: [{ match: "-in ", stdout: "sha256 Fingerprint=NEW\n" }], stdout: "sha256 Fingerprint=OLD\n" },
+      }),
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(
+      "consul.service still serves its previous certificate after the reload; restarting it",
+    );
+    expect(indexOf(run.calls, /^systemctl restart consul\.service/)).toBeGreaterThan(
+      indexOf(run.calls, /^systemctl reload consul\.service/),
+    );
+    expect(run.calls).toContainEqual(expect.stringMatching(/^openssl s_client -connect 127\.0\.0\.1:8501$/));
   });
 
   it("restarts, and does not also reload, when the configuration changed with it", () => {

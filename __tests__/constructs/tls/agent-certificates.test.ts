@@ -4,12 +4,12 @@ import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { Testing } from "cdktf";
 import { ClientCertificate, ServerCertificate } from "../../../constructs/tls/agent-certificates";
 import { CertificateAuthority } from "../../../constructs/tls/certificate-authority";
-import { TEST_VALIDITY, testStack } from "../../support/fixtures";
+import { TEST_CA_VALIDITY, TEST_VALIDITY, testStack } from "../../support/fixtures";
 
 describe("ServerCertificate", () => {
   it("requests every SAN that verify_server_hostname and WAN federation need", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
+    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
     new ServerCertificate(scope, "cert", {
       ca,
       validity: TEST_VALIDITY,
@@ -41,7 +41,7 @@ describe("ServerCertificate", () => {
 
   it("rejects a dotted node name and a missing address, listing both", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
+    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
     expect(
       () =>
         new ServerCertificate(scope, "cert", {
@@ -61,7 +61,7 @@ describe("ServerCertificate", () => {
 describe("ClientCertificate", () => {
   it("names the client agent of its datacenter, its node and its private address", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca", { validityHours: 87600 });
+    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
     new ClientCertificate(scope, "cert", {
       ca,
       validity: TEST_VALIDITY,

@@ -27,6 +27,7 @@ fail() {
 # shellcheck source=/dev/null
 . "$staging/node.env"
 : "${NODE_NAME:?}" "${NODE_ROLE:?}" "${CONSUL_PACKAGE:?}" "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${DATA_DIR:?}"
+: "${CONSUL_CERT_FILE:?}"
 IFS=, read -r -a START_UNITS <<<"${NODE_UNITS:-consul.service}"
 
 # Runs a check every 3 seconds until it succeeds or LIMIT seconds have passed; the status says which.
@@ -304,6 +305,16 @@ envoy_ready() { curl -fsS "http://$ENVOY_ADMIN_ADDR/ready" 2>/dev/null | grep -q
 
 in_raft_peers() { api /v1/status/peers | grep -qF "\"$CONSUL_RPC_ADDR\""; }
 
+# Whether the agent's HTTPS listener presents the certificate installed: what shows that a reload took (a reload
+# only sends SIGHUP, and an agent whose reload failed keeps serving the previous certificate).
+serves_installed_certificate() {
+  local served installed
+  installed=$(openssl x509 -noout -fingerprint -sha256 -in "$root$CONSUL_CERT_FILE" 2>/dev/null) || return 1
+  served=$(openssl s_client -connect "$CONSUL_HTTPS_ADDR" </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null) || return 1
+  [[ -n "$served" && "$served" == "$installed" ]]
+}
+
 # Whether this server is a healthy voter of a healthy datacenter, by autopilot (operator:read). When ACLs
 # refuse the question (no valid token yet: ACLs being turned on, or a secondary before replication runs),
 # the answer falls back to what needs no token: a leader exists and this server is in the Raft peer set.
@@ -372,6 +383,10 @@ restart_changed_units() {
         # Only files it reloads changed (a renewed certificate): it keeps running, and its leadership.
         log "reloading $unit"
         systemctl reload "$unit"
+        if [[ "$unit" == consul.service ]] && ! try_for 30 serves_installed_certificate; then
+          log "$unit still serves its previous certificate after the reload; restarting it"
+          systemctl restart "$unit"
+        fi
       else
         continue
       fi
