@@ -74,7 +74,10 @@ export class DatacenterStack extends TerraformStack {
     configureStack(this, plan.config, datacenter.config);
     this.secrets =
       props.secrets ??
-      new FederationSecrets(this, "federation-secrets", { caValidity: caCertificateValidity(plan.config) });
+      new FederationSecrets(this, "federation-secrets", {
+        caValidity: caCertificateValidity(plan.config),
+        gossipKeyRotation: plan.config.rotation.gossipKey,
+      });
     const validity = certificateValidity(plan.config);
     if (!props.pki) {
       this.pki = new FederationPki(this, "pki", {

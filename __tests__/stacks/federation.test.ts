@@ -122,7 +122,9 @@ describe("tokens", () => {
 
   it("hands the primary servers their agent and DNS tokens through the agent API, never by restart", () => {
     const files = collectReviewableFiles(enforced.app);
-    const deliveries = Object.values(acl("terraform_data")) as {
+    const deliveries = Object.entries(acl("terraform_data"))
+      .filter(([id]) => id.includes("-agent-token_"))
+      .map(([, delivery]) => delivery) as {
       provisioner: Record<string, { inline?: string[] }>[];
     }[];
     expect(deliveries).toHaveLength(3);
@@ -264,6 +266,8 @@ describe("rollout stages", () => {
           (c) => (c.tls = { certificateValidityDays: 90, renewBeforeDays: 10, caValidityDays: 1000 }),
         ),
       ),
+      // A rotated gossip key: the keyring step and new consul.json files, never a new VM.
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 1 }))),
       // Backups on, off, on another schedule: files and units on running servers, never a new VM.
       synthesize(atStage("enforced", (c) => (c.backups = { ...c.backups, enabled: false }))),
       synthesize(atStage("enforced", (c) => (c.backups = { enabled: true, schedule: "00/6:00", retain: 5 }))),

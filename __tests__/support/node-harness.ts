@@ -58,6 +58,8 @@ export interface NodeRunInput {
   readonly args?: readonly string[];
   /** Commands of NODE_COMMANDS that run for real (gpg, to encrypt with a real key). */
   readonly realCommands?: readonly string[];
+  /** Stubs written as bash scripts, for answers that depend on earlier calls ($HARNESS_DIR holds state). */
+  readonly scriptedStubs?: Readonly<Record<string, string>>;
 }
 
 /** Commands a node script calls that must never run for real here; each gets a recording stub. */
@@ -161,6 +163,9 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
   for (const command of new Set([...NODE_COMMANDS, ...Object.keys(input.stubs)])) {
     if (input.realCommands?.includes(command)) continue;
     writeFileSync(join(bin, command), stub(command, input.stubs[command] ?? {}), { mode: 0o755 });
+  }
+  for (const [command, script] of Object.entries(input.scriptedStubs ?? {})) {
+    writeFileSync(join(bin, command), script, { mode: 0o755 });
   }
   writeFileSync(join(bin, "install"), INSTALL, { mode: 0o755 });
   writeFileSync(join(bin, "stat"), STAT, { mode: 0o755 });

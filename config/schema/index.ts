@@ -2,6 +2,7 @@ import { z } from "zod";
 import { accessSchema, sshSchema } from "./access";
 import { aclSchema } from "./acl";
 import { backupsSchema } from "./backups";
+import { rotationSchema } from "./rotation";
 import { tlsSchema } from "./tls";
 import { consulSchema, envoySchema } from "./consul";
 import { crossFieldChecks } from "./cross-field";
@@ -27,6 +28,7 @@ export const federationSchema = strictObject({
   rollout: rolloutSchema.prefault({}),
   backups: backupsSchema,
   tls: tlsSchema,
+  rotation: rotationSchema,
   datacenters: z.array(datacenterSchema).min(1, { error: "must list at least one datacenter" }),
 }).superRefine(crossFieldChecks, { when: () => true });
 

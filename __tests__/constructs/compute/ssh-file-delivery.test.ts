@@ -114,7 +114,9 @@ describe("provisioners run the way Terraform runs them", () => {
     mkdirSync(join(root, "home", "ubuntu"), { recursive: true });
     // What the uploads would have left: the staging folder with an apply script that succeeds.
     mkdirSync(`${root}${staging}`, { recursive: true });
-    for (const name of ["node-apply.sh", "set-agent-token.sh"]) writeFileSync(`${root}${staging}/${name}`, "exit 0\n");
+    for (const name of ["node-apply.sh", "set-agent-token.sh", "rotate-gossip-key.sh"]) {
+      writeFileSync(`${root}${staging}/${name}`, "exit 0\n");
+    }
     writeFileSync(join(root, "script"), local);
     const result = spawnSync(shell, [join(root, "script")], {
       env: { PATH: `${bin}:/usr/bin:/bin` },
@@ -124,7 +126,8 @@ describe("provisioners run the way Terraform runs them", () => {
   }
 
   it("finds both provisioners of every delivery", () => {
-    expect(inlineScripts.length).toBe(2 * 18);
+    // 15 nodes' settings, 3 primary servers' agent tokens, the gossip keyring.
+    expect(inlineScripts.length).toBe(2 * 19);
   });
 
   it.each(["sh", "bash"] as const)("fail when the apply script fails, and remove the staging folder (%s)", (shell) => {

@@ -9,7 +9,9 @@ import { itWithTool, shellcheck } from "../../support/validators";
 /** set-agent-token.sh as the ACL stack runs it on a primary server, with the files the example stages. */
 const SCRIPT = readFileSync(join(REPO_ROOT, "constructs", "consul", "files", "set-agent-token.sh"), "utf8");
 const acl = exampleStacks().get("prod1-acl") as string;
-const delivery = Object.values(resourcesOf(acl, "terraform_data"))[0] as {
+const delivery = Object.entries(resourcesOf(acl, "terraform_data")).find(([id]) =>
+  id.includes("-agent-token_"),
+)?.[1] as {
   provisioner: { file?: { destination: string; content: string } }[];
 };
 const staged = Object.fromEntries(

@@ -1,0 +1,13 @@
+import { countOf, strictObject } from "./primitives";
+
+/** `rotation`: counters a user raises to rotate a secret at the next deploy. */
+export const rotationSchema = strictObject({
+  gossipKey: countOf("rotations", 1_000_000)
+    .min(0, { error: "must be 0 or more" })
+    .default(0)
+    .describe(
+      "Raise by one to rotate the gossip encryption key at the next deploy, through Consul's keyring: a new key is installed on every agent, used, and the old one removed. Needs every datacenter federated.",
+    ),
+})
+  .prefault({})
+  .describe("Counters that rotate a secret when raised.");

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Construct } from "constructs";
+import { NODE_PATHS } from "../../domain/node-paths";
+import { CONSUL_PORTS } from "../../domain/ports";
+import { renderEnvironmentFile } from "../bootstrap/environment-file";
+import { SshFileDelivery } from "../compute/ssh-file-delivery";
+import { PropsValidator } from "../validation";
+import { nodeFile } from "./node-files";
+
+const SCRIPT = "rotate-gossip-key.sh";
+const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
+
+export interface GossipKeyRotationProps {
+  /** A server of the primary datacenter: its floating IP. */
+  readonly host: string;
+  /** The server's SSH host key, pinned in the connection; none to trust any. */
+  readonly hostKey?: string;
+  readonly sshUser: string;
+  /** The new gossip key (sensitive): what every agent ends up with, alone. */
+  readonly gossipKey: string;
+  /** A token with `keyring = "write"` (the management token). */
+  readonly managementToken: string;
+  /** Every datacenter of the federation: the rotation changes nothing unless each one answers. */
+  readonly datacenters: readonly string[];
+}
+
+/**
+ * Rotates the gossip key of the whole federation through Consul's keyring (install, use, remove the others),
+ * from one server of the primary, whenever the key changes; finds nothing to do while it does not. `encrypt` in
+ * the agents' configuration carries the same key for agents that start without a keyring (new or rebuilt nodes).
+ */
+export class GossipKeyRotation extends Construct {
+  constructor(scope: Construct, id: string, props: GossipKeyRotationProps) {
+    super(scope, id);
+    new PropsValidator(this)
+      .check(props.datacenters.length > 0, "datacenters", "must list every datacenter of the federation")
+      .throwIfInvalid();
+    new SshFileDelivery(this, "delivery", {
+      host: props.host,
+      hostKey: props.hostKey,
+      user: props.sshUser,
+      applyScript: SCRIPT,
+      // Runs again only for a new key; a rebuilt server needs nothing from it.
+      target: "keyring",
+      files: [
+        nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
+        nodeFile.staged(
+          "keyring.env",
+          renderEnvironmentFile({
+            CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
+            CONSUL_CA_FILE: NODE_PATHS.caFile,
+            DATACENTERS: props.datacenters.join(","),
+          }),
+        ),
+        nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey })),
+        nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),
+      ],
+    });
+  }
+}
