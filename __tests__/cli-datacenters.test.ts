@@ -23,6 +23,7 @@ describe("the cdktf CLI with the app of cdktf.json (as diff and deploy run it)",
       "prod1",
       "prod1-acl",
       "prod1-gateways",
+      "prod1-keyring",
       "prod2",
       "prod3",
     ]);
@@ -33,6 +34,12 @@ describe("the cdktf CLI with the app of cdktf.json (as diff and deploy run it)",
     const fewer = synth({ FEDERATION_CONFIG: join(dir, "federation.yaml") });
     expect(fewer.stderr).not.toMatch(/ENOENT/);
     expect(fewer.status).toBe(0);
-    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["prod1", "prod1-acl", "prod1-gateways", "prod2"]);
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual([
+      "prod1",
+      "prod1-acl",
+      "prod1-gateways",
+      "prod1-keyring",
+      "prod2",
+    ]);
   }, 60_000);
 });

@@ -28,14 +28,15 @@ export function gatewayNodeName(datacenter: string, index: number): string {
 }
 
 /**
- * The stacks of a federation: the primary's servers, its ACLs and its gateways each have a stack, and every
- * secondary datacenter one of its own, named after the datacenter.
+ * The stacks of a federation: the primary's servers, its ACLs and its gateways each have a stack, every
+ * secondary datacenter one of its own, named after the datacenter, and the gossip keyring the last one.
  */
 export function stackNames(primaryDatacenter: string) {
   return {
     primary: primaryDatacenter,
     primaryAcl: `${primaryDatacenter}-acl`,
     primaryGateways: `${primaryDatacenter}-gateways`,
+    primaryKeyring: `${primaryDatacenter}-keyring`,
     secondary: (datacenter: string) => datacenter,
   } as const;
 }

@@ -8,20 +8,23 @@ import { DatacenterStack, gatewayAddresses } from "./datacenter-stack";
 import { planFederation } from "./federation-plan";
 import { PrimaryAclStack } from "./primary-acl-stack";
 import { PrimaryGatewaysStack } from "./primary-gateways-stack";
+import { PrimaryKeyringStack } from "./primary-keyring-stack";
 
 export interface Federation {
   readonly primary: DatacenterStack;
   readonly primaryAcl: PrimaryAclStack;
   readonly primaryGateways: PrimaryGatewaysStack;
   readonly secondaries: readonly DatacenterStack[];
+  readonly primaryKeyring: PrimaryKeyringStack;
   /** Every stack in deployment order. */
-  readonly stacks: readonly (DatacenterStack | PrimaryAclStack | PrimaryGatewaysStack)[];
+  readonly stacks: readonly (DatacenterStack | PrimaryAclStack | PrimaryGatewaysStack | PrimaryKeyringStack)[];
 }
 
 /**
  * Creates every stack of the federation in the order Consul's documentation brings a federation up:
  * the primary's servers (`<primary>`), its ACLs (`<primary>-acl`), its gateways (`<primary>-gateways`),
- * then each secondary (`<dc>`: servers, then gateways), secondaries independent of each other.
+ * then each secondary (`<dc>`: servers, then gateways), secondaries independent of each other, and last the
+ * gossip keyring (`<primary>-keyring`), once every datacenter is federated.
  */
 export function buildFederation(scope: Construct, federation: FederationConfig): Federation {
   const plan = planFederation(federation);
@@ -50,10 +53,12 @@ export function buildFederation(scope: Construct, federation: FederationConfig):
     stack.addDependency(primaryGateways);
     return stack;
   });
-  const stacks = [primary, primaryAcl, primaryGateways, ...secondaries];
+  const primaryKeyring = new PrimaryKeyringStack(scope, names.primaryKeyring, { plan, primary });
+  for (const stack of [primaryGateways, ...secondaries]) primaryKeyring.addDependency(stack);
+  const stacks = [primary, primaryAcl, primaryGateways, ...secondaries, primaryKeyring];
   // cdktf applies the aspects of a stack and its children, not those of the app: one instance on every
   // stack, so that a finding is reported once.
   const checks = new FederationChecks({ stage: federation.rollout.stage, root: scope, rules: FEDERATION_RULES });
   for (const stack of stacks) Aspects.of(stack).add(checks);
-  return { primary, primaryAcl, primaryGateways, secondaries, stacks };
+  return { primary, primaryAcl, primaryGateways, secondaries, primaryKeyring, stacks };
 }

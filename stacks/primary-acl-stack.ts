@@ -4,7 +4,6 @@ import { DataOpenstackComputeInstanceV2 } from "../.gen/providers/openstack/data
 import { Construct } from "constructs";
 import { AgentTokenDelivery } from "../constructs/consul/agent-token-delivery";
 import { FederationAcls } from "../constructs/consul/federation-acls";
-import { GossipKeyRotation } from "../constructs/consul/gossip-key-rotation";
 import { snapshotTokenFile } from "../constructs/consul/snapshot-backup";
 import { terraformLiteral } from "../constructs/terraform-literal";
 import type { AclRules } from "../domain/acl-rules";
@@ -51,17 +50,6 @@ export class PrimaryAclStack extends TerraformStack {
       caPem: primary.secrets.ca.certPem,
       token: primary.secrets.initialManagementToken,
       datacenter: primary.datacenter.name,
-    });
-    // Whatever changes the gossip key (rotation.gossipKey, up or down) reaches the running agents through the
-    // keyring; with the key unchanged, the step finds every agent on it and does nothing.
-    const server = primary.servers[0];
-    new GossipKeyRotation(this, "gossip-key-rotation", {
-      host: server.vm.publicIp,
-      hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
-      sshUser: federation.ssh.user,
-      gossipKey: primary.secrets.gossipKey,
-      managementToken: primary.secrets.initialManagementToken,
-      datacenters: plan.datacenters.map((dc) => dc.name),
     });
     if (!plan.stage.acl) {
       this.tokens = {};

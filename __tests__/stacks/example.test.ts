@@ -4,11 +4,11 @@ import { expectGolden, goldenPartsOfStack, obsoleteGoldenFiles } from "../suppor
 import { synthFederation } from "../support/synth";
 
 const example = exampleStacks();
-const STACKS = ["prod1", "prod1-acl", "prod1-gateways", "prod2", "prod3"];
+const STACKS = ["prod1", "prod1-acl", "prod1-gateways", "prod1-keyring", "prod2", "prod3"];
 const stack = (name: string) => JSON.parse(example.get(name) as string);
 
 describe("the example federation", () => {
-  it("has a stack per datacenter, named after it, and the primary's ACL and gateway layers", () => {
+  it("has a stack per datacenter, named after it, and the primary's ACL, gateway and keyring layers", () => {
     expect([...example.keys()]).toEqual(STACKS);
   });
 
@@ -25,6 +25,7 @@ describe("the example federation", () => {
 
   it("configures OpenStack per datacenter from the clouds.yaml cloud, never from credentials", () => {
     expect(STACKS.map((name) => stack(name).provider.openstack[0])).toEqual([
+      { cloud: "federation", region: "RegionOne" },
       { cloud: "federation", region: "RegionOne" },
       { cloud: "federation", region: "RegionOne" },
       { cloud: "federation", region: "RegionOne" },

@@ -27,7 +27,7 @@ const agentConfig = (files: Map<string, string>, node: string) =>
   JSON.parse(files.get(`nodes/${node.replace(/-(server|gateway)-\d$/, "")}/${node}/consul.json`) as string);
 
 describe("stack order", () => {
-  it("is primary servers -> primary ACLs -> primary gateways -> each secondary, read from the manifest", () => {
+  it("is primary servers -> primary ACLs -> primary gateways -> each secondary -> the keyring, read from the manifest", () => {
     const outdir = mkdtempSync(join(tmpdir(), "order-"));
     const app = new App({ outdir });
     buildFederation(app, loadFederationConfig(EXAMPLE_CONFIG_PATH));
@@ -37,6 +37,8 @@ describe("stack order", () => {
     expect(deps("prod1")).toEqual([]);
     expect(deps("prod1-acl")).toEqual(["prod1"]);
     expect(deps("prod1-gateways")).toEqual(["prod1", "prod1-acl"]);
+    // Last: after every datacenter is deployed and federated (prod1-acl comes before prod1-gateways).
+    expect(deps("prod1-keyring")).toEqual(["prod1", "prod1-gateways", "prod2", "prod3"]);
     for (const secondary of ["prod2", "prod3"]) {
       expect(deps(secondary)).toEqual(["prod1", "prod1-acl", "prod1-gateways"]);
     }

@@ -33,25 +33,6 @@ export function crossFieldChecks(raw: unknown, ctx: Ctx): void {
   checkAclReferences(config, ctx);
   checkState(config, ctx);
   checkVersions(config, ctx);
-  checkRotation(config, ctx);
-}
-
-/**
- * A rotated gossip key must reach every datacenter through the keyring, which only federated datacenters
- * answer: below the mesh stage, secondaries are not federated yet.
- */
-function checkRotation(config: Document, ctx: Ctx): void {
-  const rotation = asRecord(config.rotation);
-  const stage = asRecord(config.rollout).stage ?? "enforced";
-  if (typeof rotation.gossipKey === "number" && rotation.gossipKey > 0 && datacentersOf(config).length > 1) {
-    if (stage === "cluster" || stage === "acl") {
-      problem(
-        ctx,
-        ["rotation", "gossipKey"],
-        `the keyring reaches secondaries only once they are federated, which rollout.stage ${String(stage)} is not (rotate at stage mesh or enforced, or set it back to its previous value)`,
-      );
-    }
-  }
 }
 
 /** Exactly one datacenter is the primary. */
@@ -104,6 +85,7 @@ function checkDerivedNames(config: Document, ctx: Ctx): void {
       for (const [taken, what] of [
         [names.primaryAcl, "ACL"],
         [names.primaryGateways, "gateways"],
+        [names.primaryKeyring, "keyring"],
       ]) {
         if (dc.name === taken) {
           problem(

@@ -21,8 +21,11 @@ export interface GossipKeyRotationProps {
   readonly gossipKey: string;
   /** A token with `keyring = "write"` (the management token). */
   readonly managementToken: string;
-  /** Every datacenter of the federation: the rotation changes nothing unless each one answers. */
-  readonly datacenters: readonly string[];
+  /**
+   * Every datacenter of the federation with the agents it runs: the rotation changes nothing unless each one
+   * answers with at least that many members (an agent that is down or has left would miss the new key).
+   */
+  readonly members: readonly { readonly datacenter: string; readonly agents: number; readonly servers: number }[];
 }
 
 /**
@@ -34,7 +37,12 @@ export class GossipKeyRotation extends Construct {
   constructor(scope: Construct, id: string, props: GossipKeyRotationProps) {
     super(scope, id);
     new PropsValidator(this)
-      .check(props.datacenters.length > 0, "datacenters", "must list every datacenter of the federation")
+      .check(props.members.length > 0, "members", "must list every datacenter of the federation")
+      .check(
+        props.members.every((dc) => /^[a-z0-9-]+$/.test(dc.datacenter) && dc.servers > 0 && dc.agents >= dc.servers),
+        "members",
+        "each datacenter needs a name, at least one server, and at least as many agents as servers",
+      )
       .throwIfInvalid();
     new SshFileDelivery(this, "delivery", {
       host: props.host,
@@ -50,7 +58,9 @@ export class GossipKeyRotation extends Construct {
           renderEnvironmentFile({
             CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
             CONSUL_CA_FILE: NODE_PATHS.caFile,
-            DATACENTERS: props.datacenters.join(","),
+            // Per datacenter, the members its LAN pool must count; the WAN pool counts every server.
+            LAN_MEMBERS: props.members.map((dc) => `${dc.datacenter}:${dc.agents}`).join(","),
+            WAN_MEMBERS: props.members.reduce((sum, dc) => sum + dc.servers, 0),
           }),
         ),
         nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey })),

@@ -38,13 +38,16 @@ state_file = os.path.join(os.environ["HARNESS_DIR"], "keyring.json")
 if args[-1].endswith("/v1/status/leader"):
     print('"10.10.0.10:8300"'); sys.exit(0)
 method = args[args.index("-X") + 1]
+local_only = args[-1].endswith("?local-only=true")
 pools = json.load(open(state_file)) if os.path.exists(state_file) else json.loads(${JSON.stringify(JSON.stringify(pools))})
 out = args[args.index("-o") + 1] if "-o" in args else None
+if method == "GET" and any(p.get("failGlobal") for p in pools) and not local_only:
+    open(out, "w").write("1/2 nodes reported success"); sys.exit(22)
 if method == "GET":
     answer = [{"WAN": p["WAN"], "Datacenter": p["Datacenter"], "NumNodes": p["NumNodes"],
                "Keys": {k: sum(k in a for a in p["agents"]) for a in p["agents"] for k in a},
                "PrimaryKeys": {k: sum(a[0] == k for a in p["agents"] if a) for a in p["agents"] for k in a[:1]}}
-              for p in pools if not p.get("silent")]
+              for p in pools if not p.get("silent") and not (local_only and p["Datacenter"] != "prod1")]
     open(out, "w").write(json.dumps(answer)); sys.exit(0)
 key = json.load(open(args[args.index("--data") + 1][1:]))["Key"]
 for p in pools:
@@ -61,13 +64,15 @@ if out: open(out, "w").write("")
 PY
 `;
 
-function rotate(pools: readonly (Pool & { silent?: boolean; stale?: number })[]) {
+type Scenario = Pool & { silent?: boolean; stale?: number; failGlobal?: boolean };
+
+function rotate(pools: readonly Scenario[]) {
   return runNodeScript({
     script: SCRIPT,
     scriptName: "rotate-gossip-key.sh",
     staged: {
       "keyring.env":
-        "CONSUL_HTTPS_ADDR=127.0.0.1:8501\nCONSUL_CA_FILE=/etc/consul.d/tls/ca.pem\nDATACENTERS=prod1,prod2\n",
+        "CONSUL_HTTPS_ADDR=127.0.0.1:8501\nCONSUL_CA_FILE=/etc/consul.d/tls/ca.pem\nLAN_MEMBERS=prod1:5,prod2:5\nWAN_MEMBERS=6\n",
       "gossip-key.json": JSON.stringify({ Key: NEW }),
       "management-token.header": "X-Consul-Token: management\n",
     },
@@ -92,7 +97,8 @@ describe("rotate-gossip-key.sh", () => {
     const methods = result.calls
       .filter((call) => call.includes("/v1/operator/keyring"))
       .map((call) => call.split(" -X ")[1]?.split(" ")[0]);
-    expect(methods).toEqual(["GET", "GET", "POST", "PUT", "GET", "DELETE", "GET"]);
+    // Listed, checked for every agent, installed, used, checked again, every agent still there, old key removed.
+    expect(methods).toEqual(["GET", "GET", "POST", "PUT", "GET", "GET", "DELETE", "GET"]);
     expect(result.stderr).toContain("every agent of prod1, prod2 has the new key alone");
     // Keys travel in files, never in arguments.
     expect(result.calls.some((call) => call.includes(NEW) || call.includes(OLD))).toBe(false);
@@ -105,10 +111,25 @@ describe("rotate-gossip-key.sh", () => {
     expect(result.calls.filter((call) => / -X (POST|PUT|DELETE) /.test(call))).toEqual([]);
   });
 
+  it("does nothing, without failing, when another datacenter fails the listing but the primary has the key alone", () => {
+    const result = run([{ ...pool("prod1", false, 5, [NEW]), failGlobal: true }, pool("prod2", false, 5, [NEW])]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("Consul refused GET /v1/operator/keyring: 1/2 nodes reported success");
+    expect(result.stderr).toContain("every agent of the primary uses the key alone; nothing to do");
+    expect(result.calls.filter((call) => / -X (POST|PUT|DELETE) /.test(call))).toEqual([]);
+  });
+
+  it("changes nothing while an agent is down or has left: it would miss the new key", () => {
+    const result = run([pool("prod1", false, 5), pool("prod2", false, 4), pool("prod1", true, 6)]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("LAN pool of prod2: 4 of its 5 agents answer");
+    expect(result.calls.filter((call) => / -X (POST|PUT|DELETE) /.test(call))).toEqual([]);
+  });
+
   it("changes nothing while a datacenter does not answer (not federated yet)", () => {
     const result = run([pool("prod1", false, 5), { ...pool("prod2", false, 5), silent: true }]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("not every datacenter answers the keyring, so nothing was changed");
+    expect(result.stderr).toContain("not every agent answers the keyring, so nothing was changed");
     expect(result.stderr).toContain("datacenter prod2 did not answer");
     expect(result.calls.filter((call) => / -X (POST|PUT|DELETE) /.test(call))).toEqual([]);
   });

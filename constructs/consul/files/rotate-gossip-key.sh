@@ -15,7 +15,8 @@ staging=${1:?usage: rotate-gossip-key.sh STAGING_DIR}
 trap 'rm -rf "$staging"' EXIT
 # shellcheck source=/dev/null
 . "$staging/keyring.env"
-: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${DATACENTERS:?}"
+: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${LAN_MEMBERS:?}" "${WAN_MEMBERS:?}"
+datacenters=$(tr ',' '\n' <<<"$LAN_MEMBERS" | cut -d: -f1 | paste -sd, -)
 root=${NODE_ROOT:-}
 key_request="$staging/gossip-key.json"
 
@@ -25,25 +26,44 @@ fail() {
   exit 1
 }
 
+# One keyring request; the answer's body lands in keyring.body. Consul's own words on a failure (which pool,
+# which node did not answer) reach the log: curl keeps the body of an error response.
+body="$staging/keyring.body"
 keyring() {
-  local method=$1
+  local method=$1 query=${KEYRING_QUERY:-}
   shift
-  curl -fsS --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-token.header" -X "$method" "$@" \
-    "https://$CONSUL_HTTPS_ADDR/v1/operator/keyring"
+  curl -sS --fail-with-body --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-token.header" -X "$method" "$@" \
+    -o "$body" "https://$CONSUL_HTTPS_ADDR/v1/operator/keyring$query" 2>"$staging/keyring.err" || {
+    log "Consul refused $method /v1/operator/keyring: $(head -c 500 "$body" 2>/dev/null) $(head -c 300 "$staging/keyring.err")"
+    return 1
+  }
 }
 
-# Judges the keyring as listed now: `reachable` (every datacenter has its LAN pool in the answer), `rotated`
-# (and the new key is the primary key of every agent of every pool), `alone` (and no other key is left),
-# `current` (every pool that answers has the new key alone: a datacenter not federated yet kept it too, since no
-# rotation runs without it). Prints what falls short, never a key.
+# Judges the keyring as listed now: `reachable` (every datacenter's LAN pool answers with at least the agents the
+# federation runs there, and the WAN pool with every server: one that is down or has left would miss the new key
+# and could not rejoin), `rotated` (and the new key is the primary key of every agent of every pool), `alone` (and
+# no other key is left), `current` (every pool that answers has the new key alone, however many answer: no
+# rotation removes a key before every agent has the new one). Prints what falls short, never a key; returns 1
+# when something does, 2 when the listing itself failed.
 keyring_is() {
-  keyring GET -o "$staging/keyring.json" || return 1
-  python3 - "$1" "$staging/keyring.json" "$key_request" "$DATACENTERS" <<'PY'
+  keyring GET || return 2
+  python3 - "$1" "$body" "$key_request" "$LAN_MEMBERS" "$WAN_MEMBERS" <<'PY'
 import json, sys
-want, pools, key, datacenters = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))["Key"], sys.argv[4].split(",")
-lan = {p["Datacenter"] for p in pools if not p.get("WAN")}
-problems = [] if want == "current" else [f"datacenter {dc} did not answer" for dc in datacenters if dc not in lan]
+want, pools, key = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))["Key"]
+lan_members = {dc: int(n) for dc, n in (item.split(":") for item in sys.argv[4].split(","))}
+wan_members = int(sys.argv[5])
 name = lambda p: f"{'WAN' if p.get('WAN') else 'LAN'} pool of {p['Datacenter']}"
+problems = []
+if want != "current":
+    lan = {p["Datacenter"]: p for p in pools if not p.get("WAN")}
+    for dc, expected in lan_members.items():
+        if dc not in lan:
+            problems.append(f"datacenter {dc} did not answer")
+        elif lan[dc]["NumNodes"] < expected:
+            problems.append(f"LAN pool of {dc}: {lan[dc]['NumNodes']} of its {expected} agents answer")
+    for p in pools:
+        if p.get("WAN") and p["NumNodes"] < wan_members:
+            problems.append(f"{name(p)}: {p['NumNodes']} of the federation's {wan_members} servers answer")
 if want in ("rotated", "alone", "current"):
     for p in pools:
         using = (p.get("PrimaryKeys") or {}).get(key, 0)
@@ -64,27 +84,38 @@ until curl -fsS --cacert "$root$CONSUL_CA_FILE" "https://$CONSUL_HTTPS_ADDR/v1/s
   waited=$((waited + 3))
 done
 
-if shortfall=$(keyring_is current); then
+listed=0
+shortfall=$(keyring_is current) || listed=$?
+if ((listed == 0)); then
   log "every agent that answers already uses the key alone; nothing to do"
   exit 0
+elif ((listed == 2)) && shortfall=$(KEYRING_QUERY='?local-only=true' keyring_is current); then
+  # An agent of another datacenter that does not answer now fails the whole listing; the primary's own pools
+  # on the key alone show that a rotation to it completed (no key is ever removed before every agent has it).
+  log "every agent of the primary uses the key alone; nothing to do (the other datacenters did not all answer)"
+  exit 0
 fi
-# A datacenter that is not federated yet (rollout stages cluster and acl) or cannot be reached would keep the
-# old key and could not join the others once they dropped it: change nothing then.
+# A datacenter that is not federated (rollout stages cluster and acl) or cannot be reached, or an agent that is
+# down, would keep the old key and could not join the others once they dropped it: change nothing then.
 shortfall=$(keyring_is reachable) ||
-  fail "not every datacenter answers the keyring, so nothing was changed (federate them first: rollout.stage mesh): ${shortfall//$'\n'/; }"
+  fail "not every agent answers the keyring, so nothing was changed (federate every datacenter, rollout.stage mesh; bring every node up; then deploy again): ${shortfall//$'\n'/; }"
 
-keyring POST --data @"$key_request" -o /dev/null || fail "installing the new key failed; the old one is still in use"
+keyring POST --data @"$key_request" || fail "installing the new key failed; the old one is still in use"
 log "installed the new key on every agent"
-keyring PUT --data @"$key_request" -o /dev/null || fail "making the new key primary failed; both keys are installed"
+keyring PUT --data @"$key_request" || fail "making the new key primary failed; both keys are installed"
 log "every agent encrypts with the new key"
 
 tries=0
 until shortfall=$(keyring_is rotated); do
-  ((tries < 10)) || fail "not every agent uses the new key, so no key was removed (both stay installed): ${shortfall//$'\n'/; }"
+  ((tries < 10)) || fail "not every agent uses the new key, so no key was removed (both stay installed; deploy again): ${shortfall//$'\n'/; }"
   sleep 3
   tries=$((tries + 1))
 done
 
+# Every agent counted before must still be there: one that went down meanwhile would miss the removal's outcome.
+shortfall=$(keyring_is reachable) ||
+  fail "an agent stopped answering, so no key was removed (both stay installed; deploy again): ${shortfall//$'\n'/; }"
+cp "$body" "$staging/keyring.json"
 python3 - "$staging/keyring.json" "$key_request" "$staging" <<'PY'
 import json, sys
 pools, key, staging = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))["Key"], sys.argv[3]
@@ -94,7 +125,7 @@ for index, k in enumerate(old):
 PY
 for old in "$staging"/old-key-*.json; do
   [[ -e "$old" ]] || continue
-  keyring DELETE --data @"$old" -o /dev/null || fail "removing an old key failed; the new one is in use everywhere"
+  keyring DELETE --data @"$old" || fail "removing an old key failed; the new one is in use everywhere"
 done
 shortfall=$(keyring_is alone) || fail "old keys are still installed: ${shortfall//$'\n'/; }"
-log "removed the old key(s): every agent of ${DATACENTERS//,/, } has the new key alone"
+log "removed the old key(s): every agent of ${datacenters//,/, } has the new key alone"

@@ -1,0 +1,34 @@
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { GossipKeyRotation } from "../constructs/consul/gossip-key-rotation";
+import type { DatacenterStack } from "./datacenter-stack";
+import type { FederationPlan } from "./federation-plan";
+import { configureStack } from "./stack-setup";
+
+/**
+ * The last stack: puts the federation's gossip key on every running agent through Consul's keyring, once every
+ * datacenter is deployed and federated (a datacenter added in the same deploy included). Whatever changes the
+ * key (rotation.gossipKey, up or down) is rotated here; with the key unchanged, the step finds every agent on it.
+ * A refusal (a datacenter that does not answer, an agent missing) stops nothing but this stack.
+ */
+export class PrimaryKeyringStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: { plan: FederationPlan; primary: DatacenterStack }) {
+    super(scope, id);
+    const { plan, primary } = props;
+    const federation = plan.config;
+    configureStack(this, federation, primary.datacenter.config);
+    const server = primary.servers[0];
+    new GossipKeyRotation(this, "gossip-key-rotation", {
+      host: server.vm.publicIp,
+      hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
+      sshUser: federation.ssh.user,
+      gossipKey: primary.secrets.gossipKey,
+      managementToken: primary.secrets.initialManagementToken,
+      members: plan.datacenters.map((dc) => ({
+        datacenter: dc.name,
+        agents: dc.servers.length + dc.gateways.length,
+        servers: dc.servers.length,
+      })),
+    });
+  }
+}
