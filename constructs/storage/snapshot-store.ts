@@ -20,7 +20,8 @@ export interface SnapshotStoreProps {
  * An object storage (Swift) container and the one credential that may use it: a Keystone application
  * credential whose access rules allow listing the container and reading, writing and deleting its objects,
  * and nothing else in the cloud (Keystone access rules, Train and later; the credential cannot make other
- * credentials). The container is kept when it holds objects: destroying the stack leaves the backups.
+ * credentials). Terraform never deletes the snapshots: destroying the container stops while it holds any
+ * (force_destroy off), and a store taken out of its stack is forgotten, not destroyed (keepContainer).
  */
 export class SnapshotStore extends Construct {
   /** The container's name. */
