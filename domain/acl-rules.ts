@@ -109,9 +109,13 @@ export function replicationRules(): AclRules {
   };
 }
 
-/** What the apply script needs to judge a datacenter's health (`/v1/operator/autopilot/health`). */
+/**
+ * What the apply script needs on a server: autopilot's health (`/v1/operator/autopilot/health`, operator:read)
+ * and handing leadership over before it restarts the leader (`/v1/operator/raft/transfer-leader`,
+ * operator:write). A secondary's servers hold the replication token, which has `operator = "write"` already.
+ */
 export function autopilotHealthRules(): AclRules {
-  return { operator: "read" };
+  return { operator: "write" };
 }
 
 /**

@@ -83,8 +83,9 @@ describe("ACL policies", () => {
     }
   });
 
-  it("lets the servers' apply script read autopilot's health, and nothing else", async () => {
-    expect(await parseHcl("autopilot.hcl", byName("autopilot-health").rules)).toEqual({ operator: "read" });
+  it("lets the servers' apply script read autopilot's health and hand leadership over, and nothing else", async () => {
+    // operator:write, which the replication token a secondary's servers hold has as well.
+    expect(await parseHcl("autopilot.hcl", byName("autopilot-health").rules)).toEqual({ operator: "write" });
   });
 });
 

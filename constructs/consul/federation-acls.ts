@@ -132,7 +132,7 @@ export class FederationAcls extends Construct {
     this.autopilotHealthPolicy = policy(
       "autopilot-health-policy",
       BUILT_IN_POLICIES.autopilotHealth,
-      "Reads autopilot's health: servers wait for it between restarts",
+      "Servers' apply script: waits for autopilot's health, hands leadership over before a restart",
       autopilotHealthRules(),
     );
     const dnsToken = new AclToken(this, "dns-token", {

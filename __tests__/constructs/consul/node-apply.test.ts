@@ -295,6 +295,63 @@ describe("node-apply.sh on a server", () => {
   });
 });
 
+describe("node-apply.sh restarting the leader", () => {
+  /** Stubs where this server (10.20.0.10) leads its datacenter; `transfer` answers the hand-over. */
+  const asLeader = (transfer: { exit?: number }) => {
+    const stubs = healthyStubs();
+    const curl = stubs.curl as { when: { match: string }[] };
+    return healthyStubs({
+      curl: {
+        when: [
+          { match: "transfer-leader", ...transfer },
+          { match: "status/leader", stdout: '"10.20.0.10:8300"' },
+          ...curl.when.filter((w) => w.match !== "status/leader"),
+        ],
+      },
+    });
+  };
+  const changedConfig = () => {
+    const staged = stagedFiles("prod2-server-1");
+    const manifest = staged["manifest.tsv"]
+      .split("\n")
+      .filter((line) => line.split("\t")[3] === "consul.json")
+      .join("\n");
+    return { ...staged, "manifest.tsv": `${manifest}\n` };
+  };
+
+  it("hands leadership over, with the staged token, before it restarts the agent", () => {
+    const run = applyServer({ staged: changedConfig(), stubs: asLeader({}) });
+    expect(run.status).toBe(0);
+    const transfer = indexOf(
+      run.calls,
+      /^curl .*-X POST -H @\S+\/health-check\.token https:\/\/127\.0\.0\.1:8501\/v1\/operator\/raft\/transfer-leader$/,
+    );
+    expect(transfer).toBeGreaterThan(-1);
+    expect(transfer).toBeLessThan(indexOf(run.calls, /^systemctl restart consul\.service/));
+  });
+
+  it("restarts all the same, and says so, when the hand-over is refused", () => {
+    const run = applyServer({ staged: changedConfig(), stubs: asLeader({ exit: 22 }) });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(
+      "could not hand leadership over before restarting; the datacenter elects a new leader instead",
+    );
+    expect(run.calls).toContain("systemctl restart consul.service");
+  });
+
+  it("hands nothing over when it does not lead, or when it only reloads", () => {
+    expect(applyServer({ staged: changedConfig() }).calls.some((call) => call.includes("transfer-leader"))).toBe(false);
+    const staged = stagedFiles("prod2-server-1");
+    const certificateOnly = staged["manifest.tsv"]
+      .split("\n")
+      .filter((line) => line.split("\t")[3] === "agent.pem")
+      .join("\n");
+    const reload = applyServer({ staged: { ...staged, "manifest.tsv": `${certificateOnly}\n` }, stubs: asLeader({}) });
+    expect(reload.calls).toContain("systemctl reload consul.service");
+    expect(reload.calls.some((call) => call.includes("transfer-leader"))).toBe(false);
+  });
+});
+
 describe("node-apply.sh and a renewed certificate", () => {
   /** The server's staged files with a manifest of only the named ones: what changed since the last apply. */
   function changed(...names: string[]): Record<string, string> {

@@ -370,6 +370,32 @@ wait_until_server_healthy() {
   touch "$root$JOINED_MARKER"
 }
 
+leader_elsewhere() {
+  local leader
+  leader=$(api /v1/status/leader) && [[ "$leader" =~ [0-9] && "$leader" != "\"$CONSUL_RPC_ADDR\"" ]]
+}
+
+# A server that leads its datacenter hands leadership to another voter before it restarts (Consul 1.15 and later,
+# POST /v1/operator/raft/transfer-leader, operator:write): the datacenter keeps a leader throughout instead of
+# waiting out an election, and the leader is never the server being restarted. Where that cannot be done (a
+# single server, a refusal), the restart goes on and the datacenter elects a leader as it would anyway.
+hand_over_leadership() {
+  local leader token=()
+  [[ "$NODE_ROLE" == server ]] || return 0
+  leader=$(api /v1/status/leader) || return 0
+  [[ "$leader" == "\"$CONSUL_RPC_ADDR\"" ]] || return 0
+  if [[ -s "$staging/health-check.token" ]]; then token=(-H "@$staging/health-check.token"); fi
+  if ! api /v1/operator/raft/transfer-leader -X POST "${token[@]}" >/dev/null; then
+    log "could not hand leadership over before restarting; the datacenter elects a new leader instead"
+    return 0
+  fi
+  if try_for 30 leader_elsewhere; then
+    log "handed leadership over before restarting"
+  else
+    log "still the leader after handing it over; restarting all the same"
+  fi
+}
+
 restart_changed_units() {
   systemctl daemon-reload
   local unit
@@ -377,6 +403,7 @@ restart_changed_units() {
   for unit in "${START_UNITS[@]}"; do
     if systemctl is-active --quiet "$unit"; then
       if [[ " ${changed_units[*]} " == *" $unit "* ]]; then
+        if [[ "$unit" == consul.service ]]; then hand_over_leadership; fi
         log "restarting $unit"
         systemctl restart "$unit"
       elif [[ " ${reloaded_units[*]} " == *" $unit "* ]]; then
