@@ -94,8 +94,11 @@ describe("node-apply.sh on a server", () => {
     const validate = indexOf(run.calls, /^consul validate /);
     const install = indexOf(run.calls, /^install -m 0640 -o root -g consul .*consul\.json/);
     const restart = indexOf(run.calls, /^systemctl (re)?start consul\.service/);
-    const health = indexOf(run.calls, /^curl .*\/v1\/operator\/autopilot\/health/);
+    // Autopilot is asked before the restart (would the quorum hold?) and after it (is the server back?).
+    const asked = run.calls.flatMap((call, i) => (/^curl .*\/v1\/operator\/autopilot\/health/.test(call) ? [i] : []));
+    const health = asked.find((i) => i > restart) ?? -1;
     expect(validate).toBeGreaterThan(-1);
+    expect(asked[0]).toBeLessThan(restart);
     expect([validate < install, install < restart, restart < health]).toEqual([true, true, true]);
   });
 
@@ -337,6 +340,81 @@ describe("node-apply.sh restarting the leader", () => {
       "could not hand leadership over before restarting; the datacenter elects a new leader instead",
     );
     expect(run.calls).toContain("systemctl restart consul.service");
+  });
+
+  it("refuses to restart a server while another is not a healthy voter: the restart would cost the quorum", () => {
+    const degraded = JSON.stringify({
+      Healthy: false,
+      FailureTolerance: 0,
+      Servers: [
+        { Name: "prod2-server-1", Healthy: true, Voter: true },
+        { Name: "prod2-server-2", Healthy: false, Voter: true },
+        { Name: "prod2-server-3", Healthy: true, Voter: true },
+      ],
+    });
+    const stubs = healthyStubs();
+    const curl = stubs.curl as { when: { match: string }[] };
+    const run = applyServer({
+      staged: changedConfig(),
+      stubs: healthyStubs({
+        curl: {
+          when: [
+            { match: "autopilot/health", stdout: "200", body: degraded },
+            ...curl.when.filter((w) => w.match !== "autopilot/health"),
+          ],
+        },
+      }),
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "restarting prod2-server-1 now would cost its datacenter its quorum (another server is not a healthy voter)",
+    );
+    expect(run.calls).not.toContain("systemctl restart consul.service");
+  });
+
+  it("restarts a server that is itself unhealthy while the others hold the quorum (the change may be its fix)", () => {
+    const selfDown = JSON.stringify({
+      Healthy: true,
+      FailureTolerance: 0,
+      Servers: ["prod2-server-1", "prod2-server-2", "prod2-server-3"].map((Name, i) => ({
+        Name,
+        Healthy: i > 0,
+        Voter: true,
+      })),
+    });
+    const stubs = healthyStubs();
+    const curl = stubs.curl as { when: { match: string }[] };
+    const run = applyServer({
+      staged: changedConfig(),
+      stubs: healthyStubs({
+        curl: {
+          when: [
+            { match: "autopilot/health", stdout: "200", body: selfDown },
+            ...curl.when.filter((w) => w.match !== "autopilot/health"),
+          ],
+        },
+      }),
+    });
+    expect(run.calls).toContain("systemctl restart consul.service");
+  });
+
+  it("hands leadership to the server restarted before it, else the last of the chain", () => {
+    const configuration = (nodes: string[]) =>
+      JSON.stringify({ Servers: nodes.map((Node, i) => ({ ID: `id-${Node}`, Node, Voter: true, Leader: i === 1 })) });
+    for (const [nodes, expected] of [
+      [["prod2-server-1", "prod2-server-2", "prod2-server-3"], "id-prod2-server-3"],
+    ] as const) {
+      const stubs = asLeader({});
+      const curl = stubs.curl as { when: { match: string }[] };
+      const run = applyServer({
+        staged: changedConfig(),
+        stubs: {
+          ...stubs,
+          curl: { when: [{ match: "raft/configuration", stdout: configuration([...nodes]) }, ...curl.when] },
+        },
+      });
+      expect(run.calls).toContainEqual(expect.stringMatching(new RegExp(`transfer-leader\\?id=${expected}$`)));
+    }
   });
 
   it("hands nothing over when it does not lead, or when it only reloads", () => {

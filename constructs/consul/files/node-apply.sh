@@ -296,7 +296,8 @@ ensure_credential_placeholders() {
 api() {
   local path=$1
   shift
-  curl -fsS --cacert "$root$CONSUL_CA_FILE" "$@" "https://$CONSUL_HTTPS_ADDR$path" 2>/dev/null
+  # A hung agent answers nothing: every call gives up after 10 s, and the waits around it decide.
+  curl -fsS --max-time 10 --cacert "$root$CONSUL_CA_FILE" "$@" "https://$CONSUL_HTTPS_ADDR$path" 2>/dev/null
 }
 
 leader_known() { api /v1/status/leader | grep -q '[0-9]'; }
@@ -379,13 +380,55 @@ leader_elsewhere() {
 # POST /v1/operator/raft/transfer-leader, operator:write): the datacenter keeps a leader throughout instead of
 # waiting out an election, and the leader is never the server being restarted. Where that cannot be done (a
 # single server, a refusal), the restart goes on and the datacenter elects a leader as it would anyway.
+# Whether the datacenter keeps its quorum while this server restarts: its other healthy voters must be a majority
+# of all voters (a datacenter of one server has none to keep). Where ACLs refuse the question, it cannot be told
+# and the restart goes on, as before ACLs.
+restart_keeps_quorum() {
+  local body code token=() status=1
+  if [[ -s "$staging/health-check.token" ]]; then token=(-H "@$staging/health-check.token"); fi
+  body=$(mktemp)
+  code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" "${token[@]}" \
+    "https://$CONSUL_HTTPS_ADDR/v1/operator/autopilot/health" 2>/dev/null) || code=000
+  # Consul answers 429 while the datacenter is unhealthy, with the same report.
+  case "$code" in
+    200 | 429)
+      python3 - "$body" "$NODE_NAME" <<'PY' && status=0
+import json, sys
+servers = [s for s in json.load(open(sys.argv[1])).get("Servers") or [] if s.get("Voter")]
+others = sum(1 for s in servers if s.get("Healthy") and s.get("Name") != sys.argv[2])
+sys.exit(0 if len(servers) <= 1 or others >= len(servers) // 2 + 1 else 1)
+PY
+      ;;
+    401 | 403) status=0 ;;
+  esac
+  rm -f "$body"
+  return "$status"
+}
+
+# The voter to hand leadership to: servers restart in the order of their names (<dc>-server-<n>), so the one
+# before this server (restarted already) if there is one, else the last: a leader that is about to restart next
+# would hand it over again.
+successor() {
+  api /v1/operator/raft/configuration "$@" | python3 -c '
+import json, re, sys
+me = sys.argv[1]
+number = lambda s: int(re.search(r"(\d+)$", s["Node"]).group(1)) if re.search(r"\d+$", s["Node"]) else 0
+voters = [s for s in json.load(sys.stdin)["Servers"] if s.get("Voter") and s["Node"] != me]
+mine = number({"Node": me})
+before = sorted((s for s in voters if number(s) < mine), key=number)
+chosen = before[-1] if before else max(voters, key=number, default=None)
+print(chosen["ID"] if chosen else "")
+' "$NODE_NAME"
+}
+
 hand_over_leadership() {
-  local leader token=()
+  local leader token=() target
   [[ "$NODE_ROLE" == server ]] || return 0
   leader=$(api /v1/status/leader) || return 0
   [[ "$leader" == "\"$CONSUL_RPC_ADDR\"" ]] || return 0
   if [[ -s "$staging/health-check.token" ]]; then token=(-H "@$staging/health-check.token"); fi
-  if ! api /v1/operator/raft/transfer-leader -X POST "${token[@]}" >/dev/null; then
+  target=$(successor "${token[@]}") || target=
+  if ! api "/v1/operator/raft/transfer-leader${target:+?id=$target}" -X POST "${token[@]}" >/dev/null; then
     log "could not hand leadership over before restarting; the datacenter elects a new leader instead"
     return 0
   fi
@@ -403,7 +446,10 @@ restart_changed_units() {
   for unit in "${START_UNITS[@]}"; do
     if systemctl is-active --quiet "$unit"; then
       if [[ " ${changed_units[*]} " == *" $unit "* ]]; then
-        if [[ "$unit" == consul.service ]]; then hand_over_leadership; fi
+        if [[ "$unit" == consul.service && "$NODE_ROLE" == server && "$was_raft_member" == yes ]]; then
+          wait_for 120 "restarting $NODE_NAME now would cost its datacenter its quorum (another server is not a healthy voter): bring that one back, then deploy again" restart_keeps_quorum
+          hand_over_leadership
+        fi
         log "restarting $unit"
         systemctl restart "$unit"
       elif [[ " ${reloaded_units[*]} " == *" $unit "* ]]; then
@@ -412,6 +458,7 @@ restart_changed_units() {
         systemctl reload "$unit"
         if [[ "$unit" == consul.service ]] && ! try_for 30 serves_installed_certificate; then
           log "$unit still serves its previous certificate after the reload; restarting it"
+          hand_over_leadership
           systemctl restart "$unit"
         fi
       else
