@@ -1,11 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Construct } from "constructs";
-import { NODE_PATHS } from "../../domain/node-paths";
-import { CONSUL_PORTS } from "../../domain/ports";
-import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
-import { nodeFile } from "./node-files";
+import { localAgentEnvironment, nodeFile } from "./node-files";
 
 const SCRIPT = "set-agent-token.sh";
 const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
@@ -53,13 +50,7 @@ export class AgentTokenDelivery extends Construct {
       target: props.target,
       files: [
         nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
-        nodeFile.staged(
-          "agent-api.env",
-          renderEnvironmentFile({
-            CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
-            CONSUL_CA_FILE: NODE_PATHS.caFile,
-          }),
-        ),
+        localAgentEnvironment("agent-api.env"),
         ...tokens.map(([kind, secret]) => nodeFile.staged(`token-${kind}.json`, JSON.stringify({ Token: secret }))),
         ...props.files,
         nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),

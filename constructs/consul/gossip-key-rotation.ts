@@ -1,12 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Construct } from "constructs";
-import { NODE_PATHS } from "../../domain/node-paths";
-import { CONSUL_PORTS } from "../../domain/ports";
-import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { SshFileDelivery } from "../compute/ssh-file-delivery";
 import { PropsValidator } from "../validation";
-import { nodeFile } from "./node-files";
+import { localAgentEnvironment, nodeFile } from "./node-files";
 
 const SCRIPT = "rotate-gossip-key.sh";
 const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
@@ -53,16 +50,11 @@ export class GossipKeyRotation extends Construct {
       target: "keyring",
       files: [
         nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
-        nodeFile.staged(
-          "keyring.env",
-          renderEnvironmentFile({
-            CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
-            CONSUL_CA_FILE: NODE_PATHS.caFile,
-            // Per datacenter, the members its LAN pool must count; the WAN pool counts every server.
-            LAN_MEMBERS: props.members.map((dc) => `${dc.datacenter}:${dc.agents}`).join(","),
-            WAN_MEMBERS: props.members.reduce((sum, dc) => sum + dc.servers, 0),
-          }),
-        ),
+        localAgentEnvironment("keyring.env", {
+          // Per datacenter, the members its LAN pool must count; the WAN pool counts every server.
+          LAN_MEMBERS: props.members.map((dc) => `${dc.datacenter}:${dc.agents}`).join(","),
+          WAN_MEMBERS: props.members.reduce((sum, dc) => sum + dc.servers, 0),
+        }),
         nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey })),
         nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),
       ],

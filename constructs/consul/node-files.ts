@@ -11,9 +11,10 @@ import { ReviewableFiles } from "../review/reviewable-files";
 import type { CertificateSigner, CertificateValidity, IssuedCertificate } from "../tls/certificate-authority";
 import { PropsValidator } from "../validation";
 import type { AgentSettings, CommonAgentInput, ConsulAclSettings, ConsulAgentConfig } from "./agent-config";
+import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
 import { consulDnsForwarding, ConsulNodePackages, consulUnit } from "./system-files";
-import type { NodeKind } from "../../domain/ports";
+import { CONSUL_PORTS, type NodeKind } from "../../domain/ports";
 
 /** The script that converges a node to the files delivered beside it. */
 export const APPLY_SCRIPT = "node-apply.sh";
@@ -188,6 +189,24 @@ export const nodeFile = {
     });
   },
 };
+
+/**
+ * What a script of its own reads to reach the node's local agent (HTTPS on loopback, the federation CA), plus
+ * its own settings, as a staged environment file.
+ */
+export function localAgentEnvironment(
+  name: string,
+  extra: Readonly<Record<string, string | number>> = {},
+): DeliveredFile {
+  return nodeFile.staged(
+    name,
+    renderEnvironmentFile({
+      CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
+      CONSUL_CA_FILE: NODE_PATHS.caFile,
+      ...extra,
+    }),
+  );
+}
 
 export interface NodeDeliveryInput {
   readonly vm: FloatingIpInstance;

@@ -313,6 +313,18 @@ describe("node-apply.sh restarting the leader", () => {
       },
     });
   };
+  /** Healthy stubs but for what autopilot reports. */
+  const reportingAutopilot = (report: string) => {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    return healthyStubs({
+      curl: {
+        when: [
+          { match: "autopilot/health", stdout: "200", body: report },
+          ...curl.when.filter((w) => w.match !== "autopilot/health"),
+        ],
+      },
+    });
+  };
   const changedConfig = () => {
     const staged = stagedFiles("prod2-server-1");
     const manifest = staged["manifest.tsv"]
@@ -352,19 +364,7 @@ describe("node-apply.sh restarting the leader", () => {
         { Name: "prod2-server-3", Healthy: true, Voter: true },
       ],
     });
-    const stubs = healthyStubs();
-    const curl = stubs.curl as { when: { match: string }[] };
-    const run = applyServer({
-      staged: changedConfig(),
-      stubs: healthyStubs({
-        curl: {
-          when: [
-            { match: "autopilot/health", stdout: "200", body: degraded },
-            ...curl.when.filter((w) => w.match !== "autopilot/health"),
-          ],
-        },
-      }),
-    });
+    const run = applyServer({ staged: changedConfig(), stubs: reportingAutopilot(degraded) });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
       "restarting prod2-server-1 now would cost its datacenter its quorum (another server is not a healthy voter)",
@@ -382,19 +382,7 @@ describe("node-apply.sh restarting the leader", () => {
         Voter: true,
       })),
     });
-    const stubs = healthyStubs();
-    const curl = stubs.curl as { when: { match: string }[] };
-    const run = applyServer({
-      staged: changedConfig(),
-      stubs: healthyStubs({
-        curl: {
-          when: [
-            { match: "autopilot/health", stdout: "200", body: selfDown },
-            ...curl.when.filter((w) => w.match !== "autopilot/health"),
-          ],
-        },
-      }),
-    });
+    const run = applyServer({ staged: changedConfig(), stubs: reportingAutopilot(selfDown) });
     expect(run.calls).toContain("systemctl restart consul.service");
   });
 
