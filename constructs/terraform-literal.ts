@@ -9,6 +9,11 @@ export function terraformLiteral(text: string): string {
   return text.replace(/([$%])\{/g, "$1$1{");
 }
 
+/** The same for an optional setting: absent stays absent. */
+export function optionalTerraformLiteral(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : terraformLiteral(text);
+}
+
 /** Whether Terraform would evaluate something in this string, i.e. it holds `${` or `%{`. */
 export function holdsTemplateSequence(text: string): boolean {
   return /[$%]\{/.test(text);

@@ -11,9 +11,7 @@ import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
 import { aclSettings, agentSettings, backupSchedule, nodePackages } from "./node-settings";
 import type { SnapshotStore } from "../constructs/storage/snapshot-store";
 import { routeTokens, TokenSecrets } from "./token-routing";
-import { terraformLiteral } from "../constructs/terraform-literal";
-
-const optionalLiteral = (text: string | undefined) => (text === undefined ? undefined : terraformLiteral(text));
+import { optionalTerraformLiteral, terraformLiteral } from "../constructs/terraform-literal";
 
 /** What the nodes of one datacenter are built from. */
 export interface NodeGroupContext {
@@ -69,7 +67,7 @@ function nodeProps(
       fixedIp: node.privateIp,
       securityGroupIds: [securityGroupId],
       floatingIpPool: terraformLiteral(openstack.floatingIpPool ?? openstack.externalNetwork),
-      availabilityZone: optionalLiteral(openstack.availabilityZone),
+      availabilityZone: optionalTerraformLiteral(openstack.availabilityZone),
       // Across stacks, the stack dependency orders the network first.
       networkReady: TerraformStack.of(scope) === TerraformStack.of(foundation) ? foundation.networkReady : undefined,
       // One node at a time for rebuilds and resizes too: each VM waits for the previous node to be healthy.
@@ -107,7 +105,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         acl: aclSettings(plan.config, plan.stage, tokens.agentConfig, secondary),
         dataVolume: {
           sizeGb: datacenter.config.servers.volumeSize,
-          volumeType: optionalLiteral(datacenter.config.openstack.volumeType),
+          volumeType: optionalTerraformLiteral(datacenter.config.openstack.volumeType),
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
         healthCheckToken: tokens.applyScript,

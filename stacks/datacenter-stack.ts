@@ -1,7 +1,7 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { PinnedImage } from "../constructs/compute/pinned-image";
-import { terraformLiteral } from "../constructs/terraform-literal";
+import { optionalTerraformLiteral, terraformLiteral } from "../constructs/terraform-literal";
 import { FederationSecrets } from "../constructs/consul/federation-secrets";
 import { SnapshotStore } from "../constructs/storage/snapshot-store";
 import { snapshotContainer } from "../domain/backups";
@@ -55,7 +55,6 @@ export interface DatacenterStackProps {
 }
 
 const SNAPSHOT_STORE_ID = "snapshots";
-const optionalLiteral = (text: string | undefined) => (text === undefined ? undefined : terraformLiteral(text));
 
 /** A datacenter's network, security groups and servers (and, for secondaries, its gateways). */
 export class DatacenterStack extends TerraformStack {
@@ -95,7 +94,7 @@ export class DatacenterStack extends TerraformStack {
       ? new SnapshotStore(this, SNAPSHOT_STORE_ID, {
           containerName: snapshotContainer(datacenter.name),
           region: terraformLiteral(datacenter.config.openstack.region),
-          identityRegion: optionalLiteral(datacenter.config.openstack.identityRegion),
+          identityRegion: optionalTerraformLiteral(datacenter.config.openstack.identityRegion),
           description: `Consul snapshots of ${datacenter.name}: list, read, write and delete in its container only`,
         })
       : undefined;
