@@ -287,6 +287,8 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
       ? { CREDENTIAL_PLACEHOLDERS: input.credentialPlaceholders.join(",") }
       : {}),
     WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
-    ...(gateway ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS } : {}),
+    ...(gateway
+      ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS, GATEWAY_ENVIRONMENT_FILE: NODE_PATHS.gatewayEnvironment }
+      : {}),
   });
 }

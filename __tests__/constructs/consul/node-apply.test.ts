@@ -56,6 +56,7 @@ function healthyStubs(overrides: Record<string, StubBehaviour> = {}): Record<str
         { match: "status/leader", stdout: '"10.20.0.11:8300"' },
         { match: "status/peers", stdout: '["10.20.0.10:8300","10.20.0.11:8300","10.20.0.12:8300"]' },
         { match: "/ready", stdout: "LIVE\n" },
+        { match: "agent/health/service/name/", stdout: "200" },
       ],
     },
     ...overrides,
@@ -548,6 +549,23 @@ describe("node-apply.sh on a mesh gateway", () => {
     expect(indexOf(run.calls, /^curl .*\/ready/)).toBeGreaterThan(
       indexOf(run.calls, /^systemctl (re)?start consul-mesh-gateway/),
     );
+  });
+
+  it("returns only once the gateway's checks pass on its agent, asked with the gateway's own token", () => {
+    const run = applyGateway(healthyStubs());
+    expect(run.status).toBe(0);
+    const checks = indexOf(
+      run.calls,
+      /^curl .*-H @\S+\/gateway\.header https:\/\/127\.0\.0\.1:8501\/v1\/agent\/health\/service\/name\/mesh-gateway$/,
+    );
+    expect(checks).toBeGreaterThan(indexOf(run.calls, /\/ready$/));
+    const stubs = healthyStubs();
+    const curl = stubs.curl as { when: { match: string }[] };
+    const critical = applyGateway(
+      healthyStubs({ curl: { when: [{ match: "agent/health/service/name/", stdout: "503" }, ...curl.when] } }),
+    );
+    expect(critical.status).toBe(1);
+    expect(critical.stderr).toContain("the mesh gateway's checks do not pass");
   });
 
   it("fails when Envoy never becomes ready", () => {

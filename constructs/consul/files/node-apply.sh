@@ -304,6 +304,27 @@ leader_known() { api /v1/status/leader | grep -q '[0-9]'; }
 
 envoy_ready() { curl -fsS "http://$ENVOY_ADMIN_ADDR/ready" 2>/dev/null | grep -q LIVE; }
 
+# Whether the gateway's service passes its checks on the local agent (/v1/agent/health/service/name/<service>:
+# 200 passing, 429 warning, 503 critical): Consul routes federation traffic only through gateways whose checks are
+# not critical, and the first check runs only some seconds after Envoy is ready. Asked with the gateway's own
+# token, read from its environment file into a header file of the staging folder.
+gateway_checks_pass() {
+  local code
+  if [[ ! -s "$staging/gateway.service" ]]; then
+    (
+      set +u
+      # shellcheck source=/dev/null
+      . "$root$GATEWAY_ENVIRONMENT_FILE"
+      printf 'X-Consul-Token: %s\n' "${CONSUL_HTTP_TOKEN:-}" >"$staging/gateway.header"
+      printf '%s' "${GATEWAY_SERVICE:?}" >"$staging/gateway.service"
+    ) || return 1
+  fi
+  code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" \
+    -H @"$staging/gateway.header" \
+    "https://$CONSUL_HTTPS_ADDR/v1/agent/health/service/name/$(<"$staging/gateway.service")" 2>/dev/null) || return 1
+  [[ "$code" == 200 ]]
+}
+
 in_raft_peers() { api /v1/status/peers | grep -qF "\"$CONSUL_RPC_ADDR\""; }
 
 # Whether the agent's HTTPS listener presents the certificate installed: what shows that a reload took (a reload
@@ -512,6 +533,8 @@ wait_until_node_healthy() {
   elif [[ " ${START_UNITS[*]} " == *" consul-mesh-gateway.service "* ]]; then
     # A started Envoy can still crash-loop (wrong token, CA, address): the gateway counts once it serves.
     wait_for 180 "Envoy is not ready; see journalctl -u consul-mesh-gateway" envoy_ready
+    # The next gateway may go down only once this one carries traffic again.
+    wait_for 120 "the mesh gateway's checks do not pass; see consul catalog services and journalctl -u consul" gateway_checks_pass
   fi
 }
 
