@@ -341,12 +341,19 @@ serves_installed_certificate() {
 # refuse the question (no valid token yet: ACLs being turned on, or a secondary before replication runs),
 # the answer falls back to what needs no token: a leader exists and this server is in the Raft peer set.
 acl_fallback_logged=no
-server_healthy() {
-  local body code token=()
+
+# Asks autopilot for the datacenter's health (with the staged token) into FILE; prints the HTTP status.
+autopilot_report() {
+  local token=()
   if [[ -s "$staging/health-check.token" ]]; then token=(-H "@$staging/health-check.token"); fi
+  curl -sS --max-time 10 -o "$1" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" "${token[@]}" \
+    "https://$CONSUL_HTTPS_ADDR/v1/operator/autopilot/health" 2>/dev/null
+}
+
+server_healthy() {
+  local body code
   body=$(mktemp)
-  code=$(curl -sS -o "$body" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" "${token[@]}" \
-    "https://$CONSUL_HTTPS_ADDR/v1/operator/autopilot/health" 2>/dev/null) || code=000
+  code=$(autopilot_report "$body") || code=000
   case "$code" in
     200)
       python3 - "$body" "$NODE_NAME" <<'PY'
@@ -405,11 +412,9 @@ leader_elsewhere() {
 # of all voters (a datacenter of one server has none to keep). Where ACLs refuse the question, it cannot be told
 # and the restart goes on, as before ACLs.
 restart_keeps_quorum() {
-  local body code token=() status=1
-  if [[ -s "$staging/health-check.token" ]]; then token=(-H "@$staging/health-check.token"); fi
+  local body code status=1
   body=$(mktemp)
-  code=$(curl -sS --max-time 10 -o "$body" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" "${token[@]}" \
-    "https://$CONSUL_HTTPS_ADDR/v1/operator/autopilot/health" 2>/dev/null) || code=000
+  code=$(autopilot_report "$body") || code=000
   # Consul answers 429 while the datacenter is unhealthy, with the same report.
   case "$code" in
     200 | 429)
