@@ -77,12 +77,6 @@ export function snapshotPolicyName(datacenter: string): string {
 }
 
 /**
- * Objects are named by the UTC time of the snapshot, `YYYYMMDDTHHMMSSZ.snap` (`.snap.gpg` when encrypted): names
- * sort by age, so retention and freshness read the container's listing alone.
- */
-export const SNAPSHOT_OBJECT_PATTERN = /^\d{8}T\d{6}Z\.snap(\.gpg)?$/;
-
-/**
  * What `consul snapshot save` needs: Consul allows snapshots to tokens with `acl = "write"` (the snapshot
  * holds every token, so reading one is as strong as managing ACLs: agent/consul/snapshot_endpoint.go,
  * acl/policy_authorizer.go Snapshot), plus the right to report on its own service's check.

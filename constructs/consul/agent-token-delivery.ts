@@ -53,7 +53,7 @@ export class AgentTokenDelivery extends Construct {
         localAgentEnvironment("agent-api.env"),
         ...tokens.map(([kind, secret]) => nodeFile.staged(`token-${kind}.json`, JSON.stringify({ Token: secret }))),
         ...props.files,
-        nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),
+        nodeFile.tokenHeader("management-token.header", props.managementToken),
       ],
     });
   }

@@ -56,7 +56,7 @@ export class GossipKeyRotation extends Construct {
           WAN_MEMBERS: props.members.reduce((sum, dc) => sum + dc.servers, 0),
         }),
         nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey })),
-        nodeFile.staged("management-token.header", `X-Consul-Token: ${props.managementToken}\n`),
+        nodeFile.tokenHeader("management-token.header", props.managementToken),
       ],
     });
   }

@@ -133,6 +133,10 @@ export const nodeFile = {
   staged(name: string, content: string, mode = "0600"): DeliveredFile {
     return { name, destination: "-", owner: "root", group: "root", mode, content };
   },
+  /** A token as a curl header file (`-H @file`): the secret stays out of every process's arguments. */
+  tokenHeader(name: string, secret: string): DeliveredFile {
+    return nodeFile.staged(name, `X-Consul-Token: ${secret}\n`);
+  },
   /** The apply script itself. */
   applyScript(): DeliveredFile {
     return nodeFile.staged(APPLY_SCRIPT, APPLY_SCRIPT_SOURCE, "0700");

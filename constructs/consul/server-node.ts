@@ -113,9 +113,7 @@ export class ConsulServerNode extends Construct {
             credentialPlaceholders: props.backup ? snapshotTokenPlaceholder(props.backup) : [],
           }),
         ),
-        ...(props.healthCheckToken
-          ? [nodeFile.staged("health-check.token", `X-Consul-Token: ${props.healthCheckToken}\n`)]
-          : []),
+        ...(props.healthCheckToken ? [nodeFile.tokenHeader("health-check.token", props.healthCheckToken)] : []),
         nodeFile.caCertificate(props.caCertPem, "server"),
         nodeFile.agentConfig(agentConfig),
         nodeFile.consulUnit("server"),

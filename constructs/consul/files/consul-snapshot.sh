@@ -137,6 +137,8 @@ swift() {
   curl -fsS --proto '=https' -H @"$swift_header" -X "$method" "$@" "$container_url${object:+/$object}"
 }
 
+# Objects are named by the UTC time of the snapshot, YYYYMMDDTHHMMSSZ.snap (.snap.gpg when encrypted); anything
+# else in the container is none of this program's business.
 # Snapshot objects of the container, oldest first, as `name bytes time` lines: the time (seconds since the epoch)
 # is the object storage's own (last_modified, UTC), so that a leader whose clock ran ahead cannot make its
 # snapshot look newest for good.
