@@ -24,7 +24,10 @@ export interface Federation {
  * Creates every stack of the federation in the order Consul's documentation brings a federation up:
  * the primary's servers (`<primary>`), its ACLs (`<primary>-acl`), its gateways (`<primary>-gateways`),
  * then each secondary (`<dc>`: servers, then gateways), secondaries independent of each other, and last the
- * gossip keyring (`<primary>-keyring`), once every datacenter is federated.
+ * gossip keyring and the retirement of rotated tokens (`<primary>-keyring`), once every datacenter is federated.
+ * It is also the order Consul documents for upgrading WAN-federated datacenters: the primary's servers, its
+ * client agents (the gateways), then each secondary's servers and clients
+ * (website/content/docs/upgrade/federated.mdx in hashicorp/consul).
  */
 export function buildFederation(scope: Construct, federation: FederationConfig): Federation {
   const plan = planFederation(federation);
@@ -53,7 +56,11 @@ export function buildFederation(scope: Construct, federation: FederationConfig):
     stack.addDependency(primaryGateways);
     return stack;
   });
-  const primaryKeyring = new PrimaryKeyringStack(scope, names.primaryKeyring, { plan, primary });
+  const primaryKeyring = new PrimaryKeyringStack(scope, names.primaryKeyring, {
+    plan,
+    primary,
+    tokens: primaryAcl.tokens,
+  });
   for (const stack of [primaryGateways, ...secondaries]) primaryKeyring.addDependency(stack);
   const stacks = [primary, primaryAcl, primaryGateways, ...secondaries, primaryKeyring];
   // cdktf applies the aspects of a stack and its children, not those of the app: one instance on every

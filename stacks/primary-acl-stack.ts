@@ -10,7 +10,7 @@ import type { AclRules } from "../domain/acl-rules";
 import { CONSUL_PORTS } from "../domain/ports";
 import type { DatacenterStack } from "./datacenter-stack";
 import type { FederationPlan } from "./federation-plan";
-import { configureStack } from "./stack-setup";
+import { configureStack, requiredTerraformVersion } from "./stack-setup";
 import { routeTokens, TokenSecrets } from "./token-routing";
 
 /**
@@ -71,9 +71,14 @@ export class PrimaryAclStack extends TerraformStack {
         rules: policy.rules as AclRules,
         datacenters: policy.datacenters,
       })),
-      tokens: federation.acl.tokens.map((token) => ({ ...token, description: terraformLiteral(token.description) })),
+      // Descriptions as configured: the construct escapes what reaches Terraform.
+      tokens: federation.acl.tokens,
       backups: federation.backups.enabled,
+      federation: primary.datacenter.name,
+      tokenRotation: federation.rotation.tokens,
     });
+    // The forgotten token slots are `removed` blocks.
+    this.addOverride("terraform.required_version", requiredTerraformVersion(federation, true));
     this.tokens = { acls };
     const secrets: TokenSecrets = { initialManagement: primary.secrets.initialManagementToken, acls };
     primary.servers.forEach((server, index) => {

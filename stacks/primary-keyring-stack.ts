@@ -1,18 +1,27 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { GossipKeyRotation } from "../constructs/consul/gossip-key-rotation";
+import { TokenRetirement } from "../constructs/consul/token-retirement";
 import type { DatacenterStack } from "./datacenter-stack";
 import type { FederationPlan } from "./federation-plan";
 import { configureStack } from "./stack-setup";
+import type { TokenSecrets } from "./token-routing";
 
 /**
  * The last stack: puts the federation's gossip key on every running agent through Consul's keyring, once every
  * datacenter is deployed and federated (a datacenter added in the same deploy included). Whatever changes the
  * key (rotation.gossipKey, up or down) is rotated here; with the key unchanged, the step finds every agent on it.
  * A refusal (a datacenter that does not answer, an agent missing) stops nothing but this stack.
+ *
+ * Being last, it also retires the older generations of rotated tokens: by now every datacenter's stack has
+ * delivered the new ones (domain/token-rotation.ts).
  */
 export class PrimaryKeyringStack extends TerraformStack {
-  constructor(scope: Construct, id: string, props: { plan: FederationPlan; primary: DatacenterStack }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { plan: FederationPlan; primary: DatacenterStack; tokens: TokenSecrets },
+  ) {
     super(scope, id);
     const { plan, primary } = props;
     const federation = plan.config;
@@ -30,5 +39,16 @@ export class PrimaryKeyringStack extends TerraformStack {
         servers: dc.servers.length,
       })),
     });
+    const retired = props.tokens.acls?.retiredGenerations() ?? [];
+    if (retired.length > 0 && props.tokens.acls) {
+      new TokenRetirement(this, "token-retirement", {
+        host: server.vm.publicIp,
+        hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
+        sshUser: federation.ssh.user,
+        managementToken: primary.secrets.initialManagementToken,
+        retired,
+        currentAccessorIds: props.tokens.acls.currentAccessorIds(),
+      });
+    }
   }
 }

@@ -15,12 +15,12 @@ export function localStatePath(stackName: string): string {
 }
 
 /**
- * terraform_data needs 1.4 and the provisioners' connection handling 1.5; the `removed` block that keeps the
- * snapshot container of backups turned off 1.7; the S3 lock file 1.10.
+ * terraform_data needs 1.4 and the provisioners' connection handling 1.5; `removed` blocks 1.7 (the snapshot
+ * container of backups turned off, the ACL stack's forgotten token slots); the S3 lock file 1.10.
  */
-export function requiredTerraformVersion(federation: FederationConfig): string {
+export function requiredTerraformVersion(federation: FederationConfig, forgetsResources = false): string {
   if (federation.state.backend === "s3") return ">= 1.10";
-  return federation.backups.enabled ? ">= 1.5" : ">= 1.7";
+  return federation.backups.enabled && !forgetsResources ? ">= 1.5" : ">= 1.7";
 }
 
 /**

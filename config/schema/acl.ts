@@ -7,7 +7,7 @@ import {
   UNSAFE_RULE_NAME,
 } from "../../domain/acl-rules";
 import { DNS_LABEL } from "../../domain/names";
-import { strictObject } from "./primitives";
+import { countOf, strictObject } from "./primitives";
 
 /** `acl`: the operator's own policies and tokens, created in the primary next to the federation's. */
 
@@ -64,6 +64,12 @@ const aclTokenSchema = strictObject({
     )
     .default([]),
   local: z.boolean().default(false).describe("A token of one datacenter only (not replicated)."),
+  rotation: countOf("rotations", 1_000_000)
+    .min(0, { error: "must be 0 or more" })
+    .default(0)
+    .describe(
+      "Raise by one to replace this token by a new one (new secret) at the next deploy; the old one is deleted by the last stack of the same deploy. Raise it by one per deploy.",
+    ),
 });
 
 export const aclSchema = strictObject({

@@ -8,6 +8,12 @@ export const rotationSchema = strictObject({
     .describe(
       "Raise by one to rotate the gossip encryption key at the next deploy, through Consul's keyring: a new key is installed on every agent, used, and the old one removed. Needs every datacenter federated.",
     ),
+  tokens: countOf("rotations", 1_000_000)
+    .min(0, { error: "must be 0 or more" })
+    .default(0)
+    .describe(
+      "Raise by one to rotate every token the federation makes for its nodes (agent, DNS, replication, mesh gateway, autopilot health, snapshot, service registration) at the next deploy: each new token is created and delivered before the old one is deleted, by the last stack. Raise it by one per deploy. Your own tokens rotate with their own `rotation`.",
+    ),
 })
   .prefault({})
   .describe("Counters that rotate a secret when raised.");

@@ -1,7 +1,8 @@
 import { AclPolicy } from "@cdktf/provider-consul/lib/acl-policy";
-import { AclToken } from "@cdktf/provider-consul/lib/acl-token";
+import { AclToken, AclTokenConfig } from "@cdktf/provider-consul/lib/acl-token";
 import { ConfigEntry } from "@cdktf/provider-consul/lib/config-entry";
 import { DataConsulAclTokenSecretId } from "@cdktf/provider-consul/lib/data-consul-acl-token-secret-id";
+import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import {
   AclRules,
@@ -16,6 +17,15 @@ import {
 import { SNAPSHOT_CHECK, snapshotPolicyName, snapshotRules } from "../../domain/backups";
 import type { DatacenterRole } from "../../domain/layout";
 import { DNS_LABEL, MESH_GATEWAY_SERVICE } from "../../domain/names";
+import {
+  otherTokenSlotId,
+  RetiredGenerations,
+  rotatedAccessorId,
+  rotatedDescription,
+  tokenSlotId,
+} from "../../domain/token-rotation";
+import { forgetResource } from "../terraform-removed";
+import { terraformLiteral } from "../terraform-literal";
 import { PropsValidator } from "../validation";
 
 export interface AclDatacenter {
@@ -42,12 +52,15 @@ export interface CustomAclPolicy {
 }
 
 export interface CustomAclToken {
+  /** As configured: escaped here where it reaches Terraform. */
   readonly description: string;
   /** Names of custom or built-in policies. */
   readonly policies: readonly string[];
   readonly nodeIdentities: readonly { readonly nodeName: string; readonly datacenter: string }[];
   readonly serviceIdentities: readonly { readonly serviceName: string; readonly datacenters?: readonly string[] }[];
   readonly local: boolean;
+  /** The token's generation: raising it replaces the token by a new one (see domain/token-rotation.ts). */
+  readonly rotation: number;
 }
 
 export interface FederationAclsProps {
@@ -64,6 +77,10 @@ export interface FederationAclsProps {
    * requires for snapshots) and its token; one token that registers the servers' freshness check service.
    */
   readonly backups: boolean;
+  /** The federation's name (its primary datacenter's), part of every rotated token's accessor ID. */
+  readonly federation: string;
+  /** The generation of every token the federation makes for its nodes (`rotation.tokens`). */
+  readonly tokenRotation: number;
 }
 
 /**
@@ -74,6 +91,9 @@ export interface FederationAclsProps {
  * replication token per secondary; one token that lets the apply script read autopilot's health; with
  * backups, a snapshot token per datacenter and the token that registers the freshness check. The anonymous
  * token gets no policy: nobody lists the catalog without a token.
+ *
+ * Every token lives in the slot of its generation; the other slot is forgotten, never destroyed, so that a
+ * rotation leaves the previous generation working until the last stack retires it (domain/token-rotation.ts).
  */
 export class FederationAcls extends Construct {
   readonly meshGatewayPolicy: AclPolicy;
@@ -89,6 +109,10 @@ export class FederationAcls extends Construct {
   private readonly agentSecrets = new Map<string, string>();
   private readonly gatewaySecrets = new Map<string, string>();
   private readonly replicationSecrets = new Map<string, string>();
+  private readonly federation: string;
+  private readonly tokenRotation: number;
+  private readonly rotated: RetiredGenerations[] = [];
+  private readonly accessors: string[] = [];
 
   constructor(scope: Construct, id: string, props: FederationAclsProps) {
     super(scope, id);
@@ -109,6 +133,8 @@ export class FederationAcls extends Construct {
       )
       .throwIfInvalid();
 
+    this.federation = props.federation;
+    this.tokenRotation = props.tokenRotation;
     const policy = (id: string, name: string, description: string, rules: AclRules) =>
       new AclPolicy(this, id, { name, description, rules: renderAclRules(rules), datacenters: [...names] });
     this.meshGatewayPolicy = policy(
@@ -135,28 +161,38 @@ export class FederationAcls extends Construct {
       "Servers' apply script: waits for autopilot's health, hands leadership over before a restart",
       autopilotHealthRules(),
     );
-    const dnsToken = new AclToken(this, "dns-token", {
+    this.dnsSecret = this.federationToken("dns-token", {
       description: `DNS lookups of every agent (${DNS_TEMPLATED_POLICY})`,
       templatedPolicies: [{ templateName: DNS_TEMPLATED_POLICY }],
     });
-    this.dnsSecret = this.secretOf("dns-token", dnsToken);
-    const healthToken = new AclToken(this, "autopilot-health-token", {
+    this.autopilotHealthSecret = this.federationToken("autopilot-health-token", {
       description: "Autopilot health checks of the servers' apply script",
       policies: [this.autopilotHealthPolicy.name],
     });
-    this.autopilotHealthSecret = this.secretOf("autopilot-health-token", healthToken);
     this.backups = props.backups;
     if (props.backups) {
-      const registration = new AclToken(this, "service-registration-token", {
+      this.serviceRegistrationSecret = this.federationToken("service-registration-token", {
         description: `Registers the servers' ${SNAPSHOT_CHECK.service} service from their configuration file`,
         serviceIdentities: [{ serviceName: SNAPSHOT_CHECK.service }],
       });
-      this.serviceRegistrationSecret = this.secretOf("service-registration-token", registration);
     }
 
     for (const dc of props.datacenters) this.addDatacenterTokens(dc);
     this.addCustomPoliciesAndTokens(props, names);
     if (props.proxyDefaults) this.addProxyDefaults(props.proxyDefaults);
+  }
+
+  /**
+   * The tokens that a rotation made a new generation of, with their first description: the older generations
+   * that the last stack deletes once every node holds the new one.
+   */
+  retiredGenerations(): readonly RetiredGenerations[] {
+    return this.rotated.filter((token) => token.current > 0);
+  }
+
+  /** The accessor IDs of every token made here, in their current generation: what retiring must never delete. */
+  currentAccessorIds(): readonly string[] {
+    return this.accessors;
   }
 
   /** The secret of a node's agent token (sensitive). */
@@ -200,25 +236,25 @@ export class FederationAcls extends Construct {
    */
   private addDatacenterTokens(dc: AclDatacenter): void {
     for (const node of [...dc.serverNodes, ...dc.gatewayNodes]) {
-      const token = new AclToken(this, `${node}-agent-token`, {
+      const secret = this.federationToken(`${node}-agent-token`, {
         description: `Agent token of ${node} (${dc.name})`,
         nodeIdentities: [{ nodeName: node, datacenter: dc.name }],
       });
-      this.agentSecrets.set(node, this.secretOf(`${node}-agent-token`, token));
+      this.agentSecrets.set(node, secret);
     }
     for (const node of dc.gatewayNodes) {
-      const token = new AclToken(this, `${node}-gateway-token`, {
+      const secret = this.federationToken(`${node}-gateway-token`, {
         description: `Mesh gateway ${MESH_GATEWAY_SERVICE} on ${node} (${dc.name})`,
         policies: [this.meshGatewayPolicy.name],
       });
-      this.gatewaySecrets.set(node, this.secretOf(`${node}-gateway-token`, token));
+      this.gatewaySecrets.set(node, secret);
     }
     if (dc.role === "secondary") {
-      const token = new AclToken(this, `${dc.name}-replication-token`, {
+      const secret = this.federationToken(`${dc.name}-replication-token`, {
         description: `ACL replication into ${dc.name}`,
         policies: [this.replicationPolicy.name],
       });
-      this.replicationSecrets.set(dc.name, this.secretOf(`${dc.name}-replication-token`, token));
+      this.replicationSecrets.set(dc.name, secret);
     }
     if (this.backups) {
       const snapshotPolicy = new AclPolicy(this, `${dc.name}-snapshot-policy`, {
@@ -228,11 +264,11 @@ export class FederationAcls extends Construct {
         datacenters: [dc.name],
       });
       this.snapshotPolicies.push(snapshotPolicy);
-      const token = new AclToken(this, `${dc.name}-snapshot-token`, {
+      const secret = this.federationToken(`${dc.name}-snapshot-token`, {
         description: `Scheduled snapshots of ${dc.name}`,
         policies: [snapshotPolicy.name],
       });
-      this.snapshotSecrets.set(dc.name, this.secretOf(`${dc.name}-snapshot-token`, token));
+      this.snapshotSecrets.set(dc.name, secret);
     }
   }
 
@@ -256,7 +292,7 @@ export class FederationAcls extends Construct {
       );
     }
     props.tokens.forEach((token, index) => {
-      new AclToken(this, `token-${index + 1}`, {
+      this.slottedToken(`token-${index + 1}`, token.rotation, {
         description: token.description,
         // Built-in "global-management" is referenced by name; the others through their resource, which
         // orders the token after its policies.
@@ -269,6 +305,43 @@ export class FederationAcls extends Construct {
         local: token.local || undefined,
       });
     });
+  }
+
+  /** One of the federation's own tokens, in the generation of `rotation.tokens`; returns its secret. */
+  private federationToken(id: string, config: AclTokenConfig & { readonly description: string }): string {
+    const token = this.slottedToken(id, this.tokenRotation, config);
+    return this.secretOf(token.node.id, token);
+  }
+
+  /**
+   * A token in the slot of its generation, with the description and accessor ID of that generation (the
+   * description as given: escaped here); the other slot is forgotten.
+   */
+  private slottedToken(
+    id: string,
+    generation: number,
+    config: AclTokenConfig & { readonly description: string },
+  ): AclToken {
+    const slot = tokenSlotId(id, generation);
+    const token = new AclToken(this, slot, {
+      ...config,
+      description: terraformLiteral(rotatedDescription(config.description, generation)),
+      accessorId: rotatedAccessorId(this.federation, id, generation),
+      // From the first rotation on, a counter moved by two would put a new generation into the slot of a live
+      // one, replacing it before any node holds the new one: Terraform refuses that plan ("Instance cannot be
+      // destroyed"). prevent_destroy holds only while the block is in the configuration: a token of a node or
+      // datacenter that leaves the federation is still destroyed.
+      ...(generation > 0 ? { lifecycle: { preventDestroy: true } } : {}),
+    });
+    this.accessors.push(token.accessorId);
+    // A plain construct where the other slot's token would be: its address is the one Terraform forgets.
+    const otherSlot = new Construct(this, otherTokenSlotId(id, generation));
+    forgetResource(
+      TerraformStack.of(this),
+      `${AclToken.tfResourceType}.${TerraformStack.of(this).getLogicalId(otherSlot.node)}`,
+    );
+    this.rotated.push({ description: config.description, current: generation });
+    return token;
   }
 
   private addProxyDefaults(proxyDefaults: ProxyDefaults): void {

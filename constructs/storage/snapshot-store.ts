@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { DataOpenstackIdentityAuthScopeV3 } from "../../.gen/providers/openstack/data-openstack-identity-auth-scope-v3";
 import { IdentityApplicationCredentialV3 } from "../../.gen/providers/openstack/identity-application-credential-v3";
 import { ObjectstorageContainerV1 } from "../../.gen/providers/openstack/objectstorage-container-v1";
+import { forgetResource } from "../terraform-removed";
 import { PropsValidator } from "../validation";
 
 export interface SnapshotStoreProps {
@@ -46,7 +47,7 @@ export class SnapshotStore extends Construct {
    * credential, which nothing needs any more, is destroyed.
    */
   static keepContainer(stack: TerraformStack, id: string): void {
-    stack.addOverride("removed", [{ from: SnapshotStore.containerAddress(id), lifecycle: { destroy: false } }]);
+    forgetResource(stack, SnapshotStore.containerAddress(id));
   }
 
   constructor(scope: Construct, id: string, props: SnapshotStoreProps) {

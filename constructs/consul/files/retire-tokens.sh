@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Deletes the older generations of rotated ACL tokens, on one server of the primary, once every node holds the new
+# one: the last stack runs it after every datacenter's stack has delivered the new tokens. A token is an older
+# generation when its description is the first description of a rotated token, or that description followed by
+# " (rotation K)" with K below the current generation. A token whose accessor ID is one of the federation's current
+# tokens is never deleted, whatever its description says. Consul's ACL API: GET /v1/acl/tokens lists accessor IDs
+# and descriptions (no secrets), DELETE /v1/acl/token/<accessor> deletes one (developer.hashicorp.com/consul/api-docs/acl/tokens).
+# Usage: sudo retire-tokens.sh STAGING_DIR
+# NODE_ROOT, for tests only, names a scratch root that every absolute path of the node lies under.
+set -euo pipefail
+
+staging=${1:?usage: retire-tokens.sh STAGING_DIR}
+# The staging folder holds the management token: gone however this ends.
+trap 'rm -rf "$staging"' EXIT
+# shellcheck source=/dev/null
+. "$staging/retire.env"
+: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}"
+root=${NODE_ROOT:-}
+
+log() { printf 'retire-tokens: %s\n' "$*" >&2; }
+
+# One ACL request into $staging/acl.body; Consul's own words on a failure reach the log.
+acl() {
+  local method=$1 path=$2
+  curl -sS --max-time 10 --fail-with-body --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-token.header" \
+    -X "$method" -o "$staging/acl.body" "https://$CONSUL_HTTPS_ADDR/v1/acl/$path" 2>"$staging/acl.err" || {
+    log "Consul refused $method /v1/acl/$path: $(head -c 500 "$staging/acl.body" 2>/dev/null) $(head -c 300 "$staging/acl.err")"
+    return 1
+  }
+}
+
+acl GET tokens
+# The accessor IDs to delete, one per line, with what each one was (its description, JSON-quoted) for the log.
+python3 - "$staging/acl.body" "$staging/retired.json" "$staging/current-accessors.json" >"$staging/victims.tsv" <<'PY'
+import json, re, sys
+tokens, retired, current = (json.load(open(path)) for path in sys.argv[1:4])
+current = set(current)
+def generation(description, first):
+    if description == first:
+        return 0
+    match = re.fullmatch(re.escape(first) + r" \(rotation ([1-9][0-9]{0,8})\)", description)
+    return int(match.group(1)) if match else None
+for token in tokens:
+    if token["AccessorID"] in current:
+        continue
+    for family in retired:
+        found = generation(token.get("Description", ""), family["description"])
+        if found is not None and found < family["current"]:
+            # The description JSON-quoted: one line, whatever an operator's description holds.
+            print(f"{token['AccessorID']}\t{json.dumps(token['Description'])}")
+            break
+PY
+
+deleted=0
+while IFS=$'\t' read -r accessor description; do
+  if acl DELETE "token/$accessor"; then
+    log "deleted $description ($accessor)"
+    deleted=$((deleted + 1))
+  elif grep -qi 'not found' "$staging/acl.body" 2>/dev/null; then
+    # Deleted meanwhile (an earlier run that stopped half-way): what was asked for holds.
+    log "$description ($accessor) is gone already"
+  else
+    exit 1
+  fi
+done <"$staging/victims.tsv"
+log "$deleted older token generation(s) deleted"
