@@ -327,6 +327,27 @@ describe("tls", () => {
     expect(problemsOf((input) => (input.tls = tls as Input["tls"]))).toEqual([expect.stringMatching(problem)]);
   });
 
+  it("starts every token at its first generation", () => {
+    expect(exampleConfig().rotation).toEqual({ gossipKey: 0, tokens: 0 });
+    expect(exampleConfig().acl.tokens.map((token) => token.rotation)).toEqual([0, 0]);
+  });
+
+  it.each<[string, (input: Input) => void, RegExp]>([
+    ["a negative token rotation", (input) => (input.rotation = { tokens: -1 }), /^rotation\.tokens: must be 0 or more/],
+    [
+      "a fractional token rotation",
+      (input) => (input.rotation = { tokens: 1.5 }),
+      /^rotation\.tokens: must be a whole number of rotations/,
+    ],
+    [
+      "a rotation of one of your tokens given as text",
+      (input) => ((input.acl as { tokens: { rotation?: unknown }[] }).tokens[1].rotation = "1"),
+      /^acl\.tokens\[1\]\.rotation: must be a whole number of rotations, got "1"/,
+    ],
+  ])("refuses %s, with the field", (_what, change, problem) => {
+    expect(problemsOf(change)).toEqual([expect.stringMatching(problem)]);
+  });
+
   it("refuses a CA of a week, and says which certificates it could not carry", () => {
     expect(problemsOf((input) => (input.tls = { caValidityDays: 7 }))).toEqual([
       expect.stringMatching(/^tls\.caValidityDays: must be at least 30/),

@@ -40,3 +40,112 @@ describe("rotating the gossip key", () => {
     expect(uploads["management-token.header"]).toMatch(/^X-Consul-Token: \$\{.*initial-management-token/);
   });
 });
+
+/** rotation.tokens and acl.tokens[].rotation as the stacks carry them (domain/token-rotation.ts). */
+describe("rotating tokens", () => {
+  type Token = {
+    description: string;
+    accessor_id?: string;
+    lifecycle?: { prevent_destroy?: boolean };
+  };
+  const aclStack = (stacks: Map<string, string>) => JSON.parse(stacks.get("prod1-acl") as string);
+  const tokens = (stacks: Map<string, string>) =>
+    resourcesOf(stacks.get("prod1-acl") as string, "consul_acl_token") as Record<string, Token>;
+  const uploadsOf = (stacks: Map<string, string>, id: string) => {
+    const delivery = resourcesOf(stacks.get("prod1-keyring") as string, "terraform_data")[id] as {
+      provisioner: { file?: { destination: string; content: string } }[];
+    };
+    return Object.fromEntries(
+      delivery.provisioner.flatMap((p) => (p.file ? [[p.file.destination.split("/").pop(), p.file.content]] : [])),
+    );
+  };
+  const rotated = synthesize(exampleConfig((input) => (input.rotation = { tokens: 1 }))).stacks;
+  const example = exampleStacks();
+
+  it("keeps every token where it is while the counters are 0, and forgets (never destroys) the other slot", () => {
+    const ids = Object.keys(tokens(example));
+    expect(ids.some((id) => id.includes("-rotated"))).toBe(false);
+    expect(Object.values(tokens(example)).some((token) => token.accessor_id || token.lifecycle)).toBe(false);
+    const removed = aclStack(example).removed as { from: string; lifecycle: { destroy: boolean } }[];
+    expect(removed).toHaveLength(ids.length);
+    expect(removed.every((block) => /^consul_acl_token\.acls_[\w-]+-rotated_[0-9A-F]{8}$/.test(block.from))).toBe(true);
+    expect(removed.every((block) => block.lifecycle.destroy === false)).toBe(true);
+    expect(aclStack(example).terraform.required_version).toBe(">= 1.7");
+    // Nothing to retire.
+    expect(Object.keys(resourcesOf(example.get("prod1-keyring") as string, "terraform_data"))).toHaveLength(1);
+  });
+
+  it("makes every federation token anew in the other slot, with its own accessor ID, protected against a jump", () => {
+    const before = tokens(example);
+    const after = tokens(rotated);
+    expect(Object.keys(after)).toHaveLength(Object.keys(before).length);
+    const federationTokens = Object.entries(after).filter(([id]) => !/acls_token-\d/.test(id));
+    expect(federationTokens.length).toBeGreaterThan(20);
+    for (const [id, token] of federationTokens) {
+      expect(id).toMatch(/-rotated_[0-9A-F]{8}$/);
+      expect(token.description).toMatch(/ \(rotation 1\)$/);
+      expect(token.accessor_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(token.lifecycle).toEqual({ prevent_destroy: true });
+    }
+    expect(new Set(federationTokens.map(([, token]) => token.accessor_id)).size).toBe(federationTokens.length);
+    // The operator's own tokens rotate with their own counter only.
+    const own = Object.entries(after).filter(([id]) => /acls_token-\d/.test(id));
+    expect(own.map(([id, token]) => [id.replace(/_[0-9A-F]{8}$/, ""), token.description])).toEqual([
+      ["acls_token-1", "Nomad servers"],
+      ["acls_token-2", "Nomad clients"],
+    ]);
+    // The first generation is forgotten: Terraform keeps it in Consul until the last stack deletes it.
+    const removed = (aclStack(rotated).removed as { from: string }[]).map((block) => block.from);
+    const firstGeneration = Object.keys(before).filter((id) => !/acls_token-\d/.test(id));
+    expect(removed).toEqual(expect.arrayContaining(firstGeneration.map((id) => `consul_acl_token.${id}`)));
+  });
+
+  it("delivers the new secrets to the nodes: every secret reading follows the token to its new slot", () => {
+    const secrets = aclStack(rotated).data.consul_acl_token_secret_id as Record<string, { accessor_id: string }>;
+    const readings = Object.values(secrets).map((secret) => secret.accessor_id);
+    expect(readings.length).toBeGreaterThan(20);
+    expect(readings.every((reading) => /-rotated_[0-9A-F]{8}\.accessor_id\}$/.test(reading))).toBe(true);
+    // A secondary reads its servers' new agent and replication secrets from the ACL stack's state.
+    const prod2 = rotated.get("prod2") as string;
+    expect(prod2).toMatch(/prod2-server-1-agent-token-rotated-secret/);
+    expect(prod2).toMatch(/prod2-replication-token-rotated-secret/);
+    expect(prod2).not.toMatch(/prod2-server-1-agent-token-secret/);
+  });
+
+  it("retires the first generation last, from the primary's first server, never a current token", () => {
+    const deliveries = Object.keys(resourcesOf(rotated.get("prod1-keyring") as string, "terraform_data"));
+    const retirement = deliveries.find((id) => id.startsWith("token-retirement")) as string;
+    expect(retirement).toBeDefined();
+    const uploads = uploadsOf(rotated, retirement);
+    const retired = JSON.parse(uploads["retired.json"]) as { description: string; current: number }[];
+    expect(retired).toContainEqual({ description: "Agent token of prod2-server-1 (prod2)", current: 1 });
+    expect(retired).toContainEqual({ description: "ACL replication into prod3", current: 1 });
+    expect(retired.some((token) => token.description.startsWith("Nomad"))).toBe(false);
+    // Every current accessor ID, read from the ACL stack's state.
+    const current = JSON.parse(uploads["current-accessors.json"]) as string[];
+    expect(current).toHaveLength(Object.keys(tokens(rotated)).length);
+    expect(current.every((id) => /^\$\{sensitive\(data\.terraform_remote_state\./.test(id))).toBe(true);
+    expect(uploads["management-token.header"]).toMatch(/^X-Consul-Token: \$\{.*initial-management-token/);
+  });
+
+  it("rotates one of the operator's tokens alone with its own counter, escaping its description", () => {
+    const { stacks } = synthesize(
+      exampleConfig((input) => {
+        const acl = input.acl as { tokens: { description: string; rotation?: number }[] };
+        acl.tokens[0].description = "Nomad ${servers}";
+        acl.tokens[0].rotation = 3;
+      }),
+    );
+    const changed = Object.entries(tokens(stacks)).filter(([id]) => id.includes("-rotated"));
+    expect(changed.map(([id, token]) => [id.replace(/_[0-9A-F]{8}$/, ""), token.description])).toEqual([
+      ["acls_token-1-rotated", "Nomad $${servers} (rotation 3)"],
+    ]);
+    const retirement = Object.keys(resourcesOf(stacks.get("prod1-keyring") as string, "terraform_data")).find((id) =>
+      id.startsWith("token-retirement"),
+    ) as string;
+    // The file carries the description as configured (Terraform reads `$${` back as `${`).
+    expect(JSON.parse(uploadsOf(stacks, retirement)["retired.json"].replaceAll("$${", "${"))).toEqual([
+      { description: "Nomad ${servers}", current: 3 },
+    ]);
+  });
+});
