@@ -271,6 +271,8 @@ describe("rollout stages", () => {
       ),
       // A rotated gossip key: the keyring step and new consul.json files, never a new VM.
       synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 1, tokens: 0 }))),
+      // Rotated tokens: new secrets in every node's files, never a new VM.
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, tokens: 1 }))),
       // Backups on, off, on another schedule: files and units on running servers, never a new VM.
       synthesize(atStage("enforced", (c) => (c.backups = { ...c.backups, enabled: false }))),
       synthesize(atStage("enforced", (c) => (c.backups = { enabled: true, schedule: "00/6:00", retain: 5 }))),
