@@ -47,7 +47,7 @@ function nodeProps(
     datacenter: datacenter.name,
     primaryDatacenter: datacenter.primaryDatacenter,
     domain: federation.consul.domain,
-    caCertPem: secrets.ca.certPem,
+    caCertPem: secrets.caTrustBundle,
     certificate: ctx.certificates(node),
     gossipKey: secrets.gossipKey,
     retryJoin: datacenter.servers.map((server) => server.privateIp),

@@ -76,6 +76,7 @@ export class DatacenterStack extends TerraformStack {
       new FederationSecrets(this, "federation-secrets", {
         caValidity: caCertificateValidity(plan.config),
         gossipKeyRotation: plan.config.rotation.gossipKey,
+        caRotation: plan.config.rotation.ca,
       });
     const validity = certificateValidity(plan.config);
     if (!props.pki) {

@@ -47,7 +47,7 @@ export class PrimaryAclStack extends TerraformStack {
     new ConsulProvider(this, "consul", {
       address: apiAddress(this, primary),
       scheme: "https",
-      caPem: primary.secrets.ca.certPem,
+      caPem: primary.secrets.caTrustBundle,
       token: primary.secrets.initialManagementToken,
       datacenter: primary.datacenter.name,
     });

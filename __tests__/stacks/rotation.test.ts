@@ -149,3 +149,64 @@ describe("rotating tokens", () => {
     ]);
   });
 });
+
+/** rotation.ca as the stacks carry it (constructs/consul/federation-secrets.ts). */
+describe("rotating the CA", () => {
+  type Cert = { subject: { common_name: string }[]; private_key_pem: string };
+  const cas = (stacks: Map<string, string>) =>
+    resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert") as Record<string, Cert>;
+  const caPemOf = (files: Map<string, string>, node: string) => files.get(`${node}/ca.pem`) as string;
+  const signersOf = (stacks: Map<string, string>) =>
+    Object.values(resourcesOf(stacks.get("prod1") as string, "tls_locally_signed_cert")).map(
+      (cert) => (cert as { ca_cert_pem: string }).ca_cert_pem,
+    );
+
+  it("trusts the next CA from the start, so that its first rotation finds it trusted everywhere", () => {
+    const stacks = exampleStacks();
+    expect(
+      Object.entries(cas(stacks))
+        .map(([id, cert]) => [id.replace(/_[0-9A-F]{8}$/, ""), cert.subject[0].common_name])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ).toEqual([
+      ["federation-secrets_ca_cert", "Consul Agent CA"],
+      ["federation-secrets_ca-rotation-1_cert", "Consul Agent CA (rotation 1)"],
+    ]);
+    // Every node, in every datacenter, trusts both; the first CA signs every certificate.
+    const files = exampleFiles();
+    for (const node of ["nodes/prod1/prod1-server-1", "nodes/prod1/prod1-gateway-1", "nodes/prod3/prod3-server-2"]) {
+      expect(caPemOf(files, node).match(/\$\{[^}]+\}/g)).toHaveLength(2);
+    }
+    expect(new Set(signersOf(stacks))).toEqual(
+      new Set([expect.stringMatching(/tls_self_signed_cert\.federation-secrets_ca_cert_/)]),
+    );
+  });
+
+  it("signs with the next CA when raised, trusting the previous, the current and the one after", () => {
+    const { app, stacks } = synthesize(exampleConfig((input) => (input.rotation = { ca: 1 })));
+    expect(
+      Object.values(cas(stacks))
+        .map((cert) => cert.subject[0].common_name)
+        .sort(),
+    ).toEqual(["Consul Agent CA", "Consul Agent CA (rotation 1)", "Consul Agent CA (rotation 2)"]);
+    const signers = new Set(signersOf(stacks));
+    expect([...signers]).toEqual([
+      expect.stringMatching(/tls_self_signed_cert\.federation-secrets_ca-rotation-1_cert_/),
+    ]);
+    const files = collectReviewableFiles(app);
+    expect(caPemOf(files, "nodes/prod2/prod2-server-1").match(/\$\{[^}]+\}/g)).toHaveLength(3);
+    // The ACL stack's provider trusts the same three.
+    const provider = JSON.parse(stacks.get("prod1-acl") as string).provider.consul[0].ca_pem as string;
+    expect(provider.match(/\$\{[^}]+\}/g)).toHaveLength(3);
+  });
+
+  it("drops the oldest CA, key and all, at the rotation after", () => {
+    const { stacks } = synthesize(exampleConfig((input) => (input.rotation = { ca: 2 })));
+    expect(Object.keys(cas(stacks)).map((id) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual([
+      "federation-secrets_ca-rotation-1_cert",
+      "federation-secrets_ca-rotation-2_cert",
+      "federation-secrets_ca-rotation-3_cert",
+    ]);
+    const keys = Object.keys(resourcesOf(stacks.get("prod1") as string, "tls_private_key"));
+    expect(keys.filter((id) => id.startsWith("federation-secrets_ca_key"))).toEqual([]);
+  });
+});

@@ -71,7 +71,7 @@ export function consulNodeProps(scope: TerraformStack, overrides: Partial<Consul
       floatingIpPool: "public",
     },
     ...(() => {
-      const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
+      const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY, commonName: "Consul Agent CA" });
       return { caCertPem: ca.certPem, certificate: { issuer: ca, validity: TEST_VALIDITY } };
     })(),
     gossipKey: "key",

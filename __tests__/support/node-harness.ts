@@ -23,6 +23,8 @@ export interface StubBehaviour {
   readonly createsLast?: string;
   /** Keeps a copy of the file named after this flag (curl's `-T` upload) as `uploaded` in the harness folder. */
   readonly keepsFileAfter?: string;
+  /** Runs the real command instead (found on PATH when the stub is written): `openssl verify` on real certificates. */
+  readonly realCommand?: boolean;
   /** Answers by argument: the first entry whose `match` occurs in the joined arguments wins. */
   readonly when?: readonly (Omit<StubBehaviour, "when"> & { readonly match: string })[];
 }
@@ -85,6 +87,13 @@ export const NODE_COMMANDS = [
   "useradd",
 ] as const;
 
+/** The command's absolute path on this machine's PATH (before the stubs shadow it). */
+function realCommandPath(name: string): string {
+  const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+  if (!found.startsWith("/")) throw new Error(`${name} is not on PATH: a stub cannot run it for real`);
+  return found;
+}
+
 /** A stub in bash: records its call, then answers as `behaviour` says (first matching `when`, else default). */
 function stub(name: string, behaviour: StubBehaviour): string {
   const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
@@ -101,7 +110,7 @@ function stub(name: string, behaviour: StubBehaviour): string {
         ? ""
         : `for ((i = 1; i < $#; i++)); do if [[ "\${!i}" == ${quote(b.keepsFileAfter)} ]]; then j=$((i + 1)); cp "\${!j}" "$HARNESS_DIR/uploaded"; fi; done`,
       b.stdout === undefined ? "" : `printf '%s' ${quote(b.stdout)}`,
-      `exit ${b.exit ?? 0}`,
+      b.realCommand ? `exec ${quote(realCommandPath(name))} "$@"` : `exit ${b.exit ?? 0}`,
     ]
       .filter(Boolean)
       .join("\n    ");

@@ -8,6 +8,12 @@ export const rotationSchema = strictObject({
     .describe(
       "Raise by one to rotate the gossip encryption key at the next deploy, through Consul's keyring: a new key is installed on every agent, used, and the old one removed. Needs every datacenter federated.",
     ),
+  ca: countOf("rotations", 1_000_000)
+    .min(0, { error: "must be 0 or more" })
+    .default(0)
+    .describe(
+      "Raise by one to move every agent certificate to a new CA (a new key) at the next deploy. Every node already trusts the next CA, and keeps trusting the previous one until the rotation after: no node distrusts a peer during the roll. Raise it by one per deploy.",
+    ),
   tokens: countOf("rotations", 1_000_000)
     .min(0, { error: "must be 0 or more" })
     .default(0)

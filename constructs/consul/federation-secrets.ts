@@ -9,14 +9,30 @@ export interface FederationSecretsProps {
   readonly caValidity: CertificateValidity;
   /** Raised to make a new gossip key (rotated into the running agents through the keyring); 0 keeps the first. */
   readonly gossipKeyRotation: number;
+  /** The generation of the CA that signs the agents' certificates (`rotation.ca`); 0 is the first CA. */
+  readonly caRotation: number;
 }
 
+/** The common name of a CA generation's certificate: the first keeps the name it always had. */
+const caCommonName = (generation: number) =>
+  generation === 0 ? "Consul Agent CA" : `Consul Agent CA (rotation ${generation})`;
+
 /**
- * What every datacenter of a federation shares: the CA that signs all server certificates and the
- * gossip encryption key. Made once (in the primary's stack) and referenced by every other stack.
+ * What every datacenter of a federation shares: the CA that signs all agent certificates, the CAs every agent
+ * trusts, and the gossip encryption key. Made once (in the primary's stack) and referenced by every other stack.
+ *
+ * CA rotation: with `rotation.ca` at N, generation N signs every certificate, and every node trusts N, the next
+ * generation N + 1 (made ahead, so that it is trusted everywhere before it signs anything) and the previous one
+ * N - 1 (still presented by the nodes a rotation has not reached yet). Raising N by one therefore never leaves
+ * a node distrusting a peer: a node already moved presents a certificate of N + 1, which the others trust from
+ * before; the others present one of N, which the moved node still trusts. The rotation after drops N - 1 (its
+ * key is destroyed). Each generation's key is a resource of its own, named after the generation.
  */
 export class FederationSecrets extends Construct {
+  /** The CA of the current generation: it signs every agent certificate. */
   readonly ca: CertificateAuthority;
+  /** The certificates of every CA the agents trust, previous, current and next, as one PEM bundle. */
+  readonly caTrustBundle: string;
   /** Base64 of 32 random bytes, as `consul keygen` makes; sensitive in Terraform. */
   readonly gossipKey: string;
   /**
@@ -27,7 +43,19 @@ export class FederationSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: FederationSecretsProps) {
     super(scope, id);
-    this.ca = new CertificateAuthority(this, "ca", { validity: props.caValidity });
+    const current = props.caRotation;
+    const trusted = (current === 0 ? [0, 1] : [current - 1, current, current + 1]).map((generation) => ({
+      generation,
+      ca: new CertificateAuthority(this, generation === 0 ? "ca" : `ca-rotation-${generation}`, {
+        validity: props.caValidity,
+        commonName: caCommonName(generation),
+      }),
+    }));
+    this.ca = trusted.find(({ generation }) => generation === current)?.ca as CertificateAuthority;
+    // Each certificate PEM ends with a newline: concatenated, they are one bundle. Consul reads every certificate of
+    // its ca_file into the pool it verifies peers with (tlsutil/config.go in hashicorp/consul: LoadCAs, then
+    // x509.CertPool.AppendCertsFromPEM, which parses a series of PEM certificates).
+    this.caTrustBundle = trusted.map(({ ca }) => ca.certPem).join("");
     const firstKey = new Bytes(this, "gossip-key", { length: 32 }).base64;
     // Each rotation's key is derived from a seed that no node receives: 32 bytes, as Consul wants them, and the
     // same key again for the same counter, so that setting the counter back restores the key that had it.

@@ -31,7 +31,7 @@ export interface ConsulNodeProps {
   /** Consul's DNS domain. */
   readonly domain: string;
   readonly vm: ConsulNodeVmProps;
-  /** The federation CA's certificate, which the node trusts (`ca.pem`). */
+  /** The certificates of every CA the node trusts (`ca.pem`), one PEM bundle. */
   readonly caCertPem: string;
   /** The agent's certificate: issued here by a CA of the same stack, or issued where the CA lives. */
   readonly certificate: AgentCertificateSource;

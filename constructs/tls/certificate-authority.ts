@@ -28,6 +28,8 @@ export interface CertificateAuthorityProps {
    * signed under either verify under both, and nodes trust each other throughout a rolling renewal.
    */
   readonly validity: CertificateValidity;
+  /** The subject's common name: distinct per CA, so that chains are built to the right one. */
+  readonly commonName: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export class CertificateAuthority extends Construct implements CertificateSigner
       validityPeriodHours: props.validity.hours,
       earlyRenewalHours: props.validity.renewBeforeHours,
       allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-      subject: [{ commonName: "Consul Agent CA" }],
+      subject: [{ commonName: props.commonName }],
     });
     this.certPem = cert.certPem;
     this.privateKeyPem = key.privateKeyPem;

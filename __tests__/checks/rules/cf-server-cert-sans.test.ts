@@ -7,7 +7,7 @@ import { TEST_CA_VALIDITY, TEST_VALIDITY, testStack } from "../../support/fixtur
 describe("CF-SERVER-CERT-SANS", () => {
   const certificate = () => {
     const stack = testStack("s");
-    const ca = new CertificateAuthority(stack, "ca", { validity: TEST_CA_VALIDITY });
+    const ca = new CertificateAuthority(stack, "ca", { validity: TEST_CA_VALIDITY, commonName: "Consul Agent CA" });
     const cert = new ServerCertificate(stack, "cert", {
       ca,
       validity: TEST_VALIDITY,

@@ -1,8 +1,11 @@
 import { exampleFiles } from "./../../support/example";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
+import { itWithTool } from "../../support/validators";
 
 /**
  * node-apply.sh run as the settings delivery runs it (sudo bash node-apply.sh STAGING) on the example's
@@ -639,5 +642,101 @@ describe("node-apply.sh on a mesh gateway", () => {
     const run = applyGateway(healthyStubs(), { "node.env": env });
     expect(run.status).toBe(0);
     expect(run.calls).toContain("systemctl disable --now consul-mesh-gateway.service");
+  });
+});
+
+describe("node-apply.sh and a CA rotation", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ca-rotation-"));
+  const openssl = (...args: string[]) => {
+    const result = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr}`);
+  };
+  const pem = (name: string) => readFileSync(join(dir, name), "utf8");
+  /** CA generations 0 to 3, each with a certificate of its own for this server. */
+  const generations = [0, 1, 2, 3];
+  beforeAll(() => {
+    if (!spawnSync("openssl", ["version"]).stdout) return;
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    for (const g of generations) {
+      openssl(
+        "req",
+        "-x509",
+        ...ec,
+        "-keyout",
+        `ca${g}.key`,
+        "-out",
+        `ca${g}.pem`,
+        "-days",
+        "30",
+        "-subj",
+        `/CN=Consul Agent CA ${g}`,
+      );
+      openssl("req", ...ec, "-keyout", `agent${g}.key`, "-out", `agent${g}.csr`, "-subj", "/CN=server.prod2.consul");
+      openssl(
+        "x509",
+        "-req",
+        "-in",
+        `agent${g}.csr`,
+        "-CA",
+        `ca${g}.pem`,
+        "-CAkey",
+        `ca${g}.key`,
+        "-out",
+        `agent${g}.pem`,
+        "-days",
+        "30",
+      );
+    }
+  });
+  const bundle = (...gens: number[]) => gens.map((g) => pem(`ca${g}.pem`)).join("");
+  /** A server at rotation `from` (installed) receiving the files of rotation `to` (staged). */
+  function rotate(from: number, to: number) {
+    const trusted = (n: number) => (n === 0 ? [0, 1] : [n - 1, n, n + 1]);
+    return applyServer({
+      existing: {
+        ...existingServer,
+        "/etc/consul.d/tls/ca.pem": bundle(...trusted(from)),
+        "/etc/consul.d/tls/agent.pem": pem(`agent${from}.pem`),
+      },
+      staged: { "ca.pem": bundle(...trusted(to)), "agent.pem": pem(`agent${to}.pem`) },
+      stubs: healthyStubs({
+        // openssl verify for real; the served certificate's fingerprint as in a healthy node.
+        openssl: { when: [{ match: "verify", realCommand: true }], stdout: "sha256 Fingerprint=AA:BB\n" },
+      }),
+    });
+  }
+
+  itWithTool("openssl", "moves a server one rotation on: the new trust keeps the peers not reached yet", () => {
+    const run = rotate(0, 1);
+    expect(run.stderr).not.toContain("rotation.ca moved");
+    expect(run.status).toBe(0);
+    expect(readFileSync(join(run.root, "etc/consul.d/tls/agent.pem"), "utf8")).toBe(pem("agent1.pem"));
+    expect(rotate(1, 2).status).toBe(0);
+  });
+
+  itWithTool("openssl", "refuses a rotation moved by two before it changes anything", () => {
+    const run = rotate(0, 2);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "the new CA bundle does not trust the certificate this node and the nodes not reached yet present",
+    );
+    expect(readFileSync(join(run.root, "etc/consul.d/tls/ca.pem"), "utf8")).toBe(bundle(0, 1));
+    expect(run.calls.filter((call) => /^systemctl (restart|reload) consul/.test(call))).toEqual([]);
+  });
+
+  itWithTool("openssl", "refuses a certificate of a CA the installed bundle does not hold", () => {
+    const foreign = applyServer({
+      existing: {
+        ...existingServer,
+        "/etc/consul.d/tls/ca.pem": bundle(0, 1),
+        "/etc/consul.d/tls/agent.pem": pem("agent0.pem"),
+      },
+      staged: { "ca.pem": bundle(0, 1, 3), "agent.pem": pem("agent3.pem") },
+      stubs: healthyStubs({
+        openssl: { when: [{ match: "verify", realCommand: true }], stdout: "sha256 Fingerprint=AA:BB\n" },
+      }),
+    });
+    expect(foreign.status).toBe(1);
+    expect(foreign.stderr).toContain("the new certificate is signed by a CA the nodes not reached yet do not trust");
   });
 });

@@ -9,7 +9,7 @@ import { TEST_CA_VALIDITY, TEST_VALIDITY, testStack } from "../../support/fixtur
 describe("ServerCertificate", () => {
   it("requests every SAN that verify_server_hostname and WAN federation need", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
+    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY, commonName: "Consul Agent CA" });
     new ServerCertificate(scope, "cert", {
       ca,
       validity: TEST_VALIDITY,
@@ -41,7 +41,7 @@ describe("ServerCertificate", () => {
 
   it("rejects a dotted node name and a missing address, listing both", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
+    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY, commonName: "Consul Agent CA" });
     expect(
       () =>
         new ServerCertificate(scope, "cert", {
@@ -61,7 +61,7 @@ describe("ServerCertificate", () => {
 describe("ClientCertificate", () => {
   it("names the client agent of its datacenter, its node and its private address", () => {
     const scope = testStack();
-    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
+    const ca = new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY, commonName: "Consul Agent CA" });
     new ClientCertificate(scope, "cert", {
       ca,
       validity: TEST_VALIDITY,

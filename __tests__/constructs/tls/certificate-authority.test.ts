@@ -8,7 +8,7 @@ import { TEST_CA_VALIDITY, testStack } from "../../support/fixtures";
 describe("CertificateAuthority", () => {
   it("is a self-signed ECDSA CA that can sign certificates", () => {
     const scope = testStack();
-    new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY });
+    new CertificateAuthority(scope, "ca", { validity: TEST_CA_VALIDITY, commonName: "Consul Agent CA" });
     const json = Testing.synth(scope);
     expect(json).toHaveResourceWithProperties(PrivateKey, { algorithm: "ECDSA", ecdsa_curve: "P256" });
     expect(json).toHaveResourceWithProperties(SelfSignedCert, {

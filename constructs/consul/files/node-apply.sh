@@ -238,6 +238,25 @@ validate_staged_config() {
   fi
 }
 
+# A new CA bundle or certificate must keep this node and its peers trusting each other while the change rolls: the
+# nodes not reached yet still present certificates like the one installed here and trust what is installed here.
+# So the new bundle must verify the installed certificate, and the installed bundle the new certificate (chain
+# only: -no_check_time, expiry is not this check's concern). A CA rotation raised by one passes both (every node
+# already trusts the next CA and still trusts the previous one); raised by two it fails both, here, before the
+# first node changes anything.
+check_trust_continuity() {
+  local installed_ca="$root$CONSUL_CA_FILE" installed_cert="$root$CONSUL_CERT_FILE"
+  local staged_ca="$staging/${CONSUL_CA_FILE##*/}" staged_cert="$staging/${CONSUL_CERT_FILE##*/}"
+  [[ -s "$installed_ca" && -s "$installed_cert" && -s "$staged_ca" && -s "$staged_cert" ]] || return 0
+  if cmp -s "$installed_ca" "$staged_ca" && cmp -s "$installed_cert" "$staged_cert"; then return 0; fi
+  if ! openssl verify -no_check_time -CAfile "$staged_ca" "$installed_cert" >/dev/null 2>&1; then
+    fail "the new CA bundle does not trust the certificate this node and the nodes not reached yet present: rotation.ca moved by more than one since the last deploy? Set it to one above the value last deployed; nothing was changed"
+  fi
+  if ! openssl verify -no_check_time -CAfile "$installed_ca" "$staged_cert" >/dev/null 2>&1; then
+    fail "the new certificate is signed by a CA the nodes not reached yet do not trust: rotation.ca moved by more than one since the last deploy? Set it to one above the value last deployed; nothing was changed"
+  fi
+}
+
 # Turning ACLs off under a running ACL stack would leave that stack unable to plan ("ACL support disabled"):
 # the first server refuses before anything changes, unless the operator has removed the ACL objects and
 # confirmed (rollout.confirmAclsOff).
@@ -551,6 +570,7 @@ secure_consul_directories
 mount_data_volume
 validate_staged_config
 refuse_turning_acls_off
+check_trust_continuity
 install_files
 ensure_credential_placeholders
 restart_changed_units
