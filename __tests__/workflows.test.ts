@@ -173,10 +173,14 @@ describe("workflows", () => {
       expect(diff?.env?.TF_CLI_ARGS_plan).toBe("-lock=false");
     });
 
-    it("prints no plan text to the job's log: plans reach readers only through the redacting summary", () => {
+    it("prints no plan text to the job's log: plans reach readers only through the summary of the JSON plans", () => {
       const script = job.steps.map((step) => step.run ?? "").join("\n");
-      expect(script).not.toMatch(/\bcat\b[^\n|>]*\.(plan\.txt|log)"?\s*$/m);
+      expect(script).not.toMatch(/\bcat\b[^\n|>]*\.(plan\.(txt|json)|log)"?\s*$/m);
       expect(script).not.toMatch(/terraform[^\n]*show[^\n]*plan\s*$/m);
+      // Every `terraform show` is the JSON plan, written to a file the summary reads.
+      const shows = script.split("\n").filter((line) => /terraform[^\n]*\bshow\b/.test(line));
+      expect(shows).toEqual([expect.stringMatching(/show -json plan >"\$plans\/\$stack\.plan\.json"/)]);
+      expect(script).toMatch(/npx cdktf diff "\$stack"[^\n]*>"\$plans\/\$stack\.log" 2>&1/);
       expect(script).toMatch(/scripts\/plan-summary\.ts[^\n]*>"\$RUNNER_TEMP\/plan-comment\.md"/);
     });
 
