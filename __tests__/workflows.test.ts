@@ -5,6 +5,7 @@ import { COMMENT_MARKER } from "../scripts/plan-summary-lib";
 import { requireTool, shellcheck } from "./support/validators";
 
 interface Step {
+  readonly id?: string;
   readonly name?: string;
   readonly uses?: string;
   readonly run?: string;
@@ -14,12 +15,16 @@ interface Step {
 
 interface Job {
   readonly "runs-on": string;
+  readonly outputs?: Record<string, string>;
   readonly needs?: string | string[];
   readonly environment?: string | { name: string };
   readonly permissions?: Record<string, string>;
   readonly if?: string;
   readonly steps: Step[];
 }
+
+/** The steps that reach the cloud: a plan or an apply. */
+const CLOUD_STEP = /npx cdktf (diff|deploy)|scripts\/reviewed-plans\.ts apply/;
 
 interface Workflow {
   readonly on: Record<string, unknown>;
@@ -121,17 +126,26 @@ describe("workflows", () => {
 
     it("runs the tests and synthesizes before touching the cloud, with terraform unwrapped", () => {
       const runs = allSteps(name).map((step) => step.run ?? "");
-      const cloud = runs.findIndex((run) => /npx cdktf (diff|deploy)/.test(run));
+      const cloud = runs.findIndex((run) => CLOUD_STEP.test(run));
       expect(cloud).toBeGreaterThan(runs.indexOf("npm test"));
       expect(runs.indexOf("npm test")).toBeGreaterThan(-1);
       expect(runs.indexOf("npm run synth")).toBeGreaterThan(-1);
-      const terraform = allSteps(name).filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
-      expect(terraform.map((step) => step.with?.terraform_wrapper)).toEqual([false]);
+      // Every job that reaches the cloud sets up Terraform, unwrapped.
+      for (const [jobName, job] of Object.entries(workflow(name).jobs)) {
+        if (!job.steps.some((step) => CLOUD_STEP.test(step.run ?? ""))) continue;
+        const terraform = job.steps.filter((step) => step.uses?.startsWith("hashicorp/setup-terraform@"));
+        expect({ jobName, wrappers: terraform.map((step) => step.with?.terraform_wrapper) }).toEqual({
+          jobName,
+          wrappers: [false],
+        });
+      }
       expect(workflow(name).env).toMatchObject({ CHECKPOINT_DISABLE: "1" });
     });
 
     it("passes every OpenStack credential to the steps that reach the cloud", () => {
-      for (const step of allSteps(name).filter((candidate) => /npx cdktf (diff|deploy)/.test(candidate.run ?? ""))) {
+      const cloudSteps = allSteps(name).filter((candidate) => CLOUD_STEP.test(candidate.run ?? ""));
+      expect(cloudSteps.length).toBeGreaterThan(0);
+      for (const step of cloudSteps) {
         for (const variable of [
           "OS_AUTH_URL",
           "OS_APPLICATION_CREDENTIAL_ID",
@@ -173,10 +187,14 @@ describe("workflows", () => {
       expect(diff?.env?.TF_CLI_ARGS_plan).toBe("-lock=false");
     });
 
-    it("prints no plan text to the job's log: plans reach readers only through the redacting summary", () => {
+    it("prints no plan text to the job's log: plans reach readers only through the summary of the JSON plans", () => {
       const script = job.steps.map((step) => step.run ?? "").join("\n");
-      expect(script).not.toMatch(/\bcat\b[^\n|>]*\.(plan\.txt|log)"?\s*$/m);
+      expect(script).not.toMatch(/\bcat\b[^\n|>]*\.(plan\.(txt|json)|log)"?\s*$/m);
       expect(script).not.toMatch(/terraform[^\n]*show[^\n]*plan\s*$/m);
+      // Every `terraform show` is the JSON plan, written to a file the summary reads.
+      const shows = script.split("\n").filter((line) => /terraform[^\n]*\bshow\b/.test(line));
+      expect(shows).toEqual([expect.stringMatching(/show -json plan >"\$plans\/\$stack\.plan\.json"/)]);
+      expect(script).toMatch(/npx cdktf diff "\$stack"[^\n]*>"\$plans\/\$stack\.log" 2>&1/);
       expect(script).toMatch(/scripts\/plan-summary\.ts[^\n]*>"\$RUNNER_TEMP\/plan-comment\.md"/);
     });
 
@@ -212,13 +230,51 @@ describe("workflows", () => {
       expect(deploy.concurrency?.group).not.toMatch(/\$\{\{/);
     });
 
-    it("deploys every stack only through the production environment, after the tests", () => {
+    it("plans every stack before the approval, with the plan environment's read-only credentials", () => {
+      const plan = deploy.jobs.plan;
+      expect(plan.needs).toBe("test");
+      expect(plan.environment).toBe("plan");
+      const script = plan.steps.map((step) => step.run ?? "").join("\n");
+      expect(script).not.toMatch(/SSH_PRIVATE_KEY|ssh-add|terraform[^\n]*apply|cdktf deploy/);
+      const diff = plan.steps.find((step) => /npx cdktf diff "\$stack"/.test(step.run ?? ""));
+      expect(diff?.env?.TF_CLI_ARGS_plan).toBe("-lock=false");
+      expect(script).toContain("scripts/reviewed-plans.ts stacks cdktf.out");
+    });
+
+    it("shows the plans in the plan job's summary and prints no plan text to its log", () => {
+      const plan = deploy.jobs.plan;
+      const script = plan.steps.map((step) => step.run ?? "").join("\n");
+      expect(script).not.toMatch(/\bcat\b[^\n|>]*\.(plan\.(txt|json)|log)"?\s*$/m);
+      const shows = script.split("\n").filter((line) => /terraform[^\n]*\bshow\b/.test(line));
+      expect(shows).toEqual([expect.stringMatching(/show -json plan >"\$plans\/\$stack\.plan\.json"/)]);
+      expect(script).toMatch(/npx cdktf diff "\$stack"[^\n]*>"\$plans\/\$stack\.log" 2>&1/);
+      const summary = plan.steps.find((step) => (step.run ?? "").includes("scripts/plan-summary.ts"));
+      expect(summary?.run).toMatch(/\} >>"\$GITHUB_STEP_SUMMARY"\s*$/);
+    });
+
+    it("hands the reviewed changes, not plans, from the plan job to the deploy job", () => {
+      const plan = deploy.jobs.plan;
+      const record = plan.steps.find((step) => step.id === "record");
+      expect(record?.run).toBe(
+        'reviewed=$(npx tsx scripts/reviewed-plans.ts record "$RUNNER_TEMP/plans")\necho "reviewed=$reviewed" >>"$GITHUB_OUTPUT"\n',
+      );
+      expect(plan.outputs).toEqual({ reviewed: "${{ steps.record.outputs.reviewed }}" });
+      expect(sources.get("deploy.yml")).not.toMatch(/upload-artifact|download-artifact/);
+    });
+
+    it("applies only the reviewed plans, through the production environment, after the tests and the plan", () => {
       expect(job.environment).toBe("production");
-      expect(job.needs).toBe("test");
-      const deploys = job.steps.filter((step) => /cdktf deploy/.test(step.run ?? ""));
-      expect(deploys.map((step) => step.run)).toEqual([
-        "npx cdktf deploy '*' --auto-approve --skip-synth --no-color </dev/null",
+      expect(job.needs).toEqual(["test", "plan"]);
+      expect(sources.get("deploy.yml")).not.toMatch(/cdktf deploy/);
+      const applies = job.steps.filter((step) => CLOUD_STEP.test(step.run ?? ""));
+      expect(applies.map((step) => step.run)).toEqual([
+        'npx tsx scripts/reviewed-plans.ts apply "$RUNNER_TEMP/stacks.txt" </dev/null',
       ]);
+      expect(applies[0].env?.REVIEWED_PLANS).toBe("${{ needs.plan.outputs.reviewed }}");
+      const runs = job.steps.map((step) => step.run ?? "");
+      expect(
+        runs.indexOf('npx tsx scripts/reviewed-plans.ts stacks cdktf.out >"$RUNNER_TEMP/stacks.txt"'),
+      ).toBeGreaterThan(runs.indexOf("npm run synth"));
     });
 
     it("loads the SSH key for the provisioners from a secret", () => {

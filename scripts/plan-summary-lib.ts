@@ -1,7 +1,20 @@
 /**
- * Turns the human-readable plans of `cdktf diff` / `terraform show` into one pull-request comment.
- * Pure functions only: the CLI (`plan-summary.ts`) does the file reading, so everything here is unit-tested.
+ * Turns the JSON plans of `terraform show -json <planfile>` into one pull-request comment (and step summary).
+ * Values Terraform marks sensitive are shown as `(sensitive)` (see `plan-json.ts`); the rendered text then goes
+ * through `redactSecrets` as well, for secrets that reach a plan unmarked. Pure functions only: the CLI
+ * (`plan-summary.ts`) does the file reading, so everything here is unit-tested.
  */
+import {
+  actionPhrase,
+  changedAttributes,
+  isNoOp,
+  isReplacement,
+  JsonChange,
+  JsonPlan,
+  renderValue,
+  resourceLabel,
+  visibleChange,
+} from "./plan-json";
 
 /** The hidden line by which the workflow finds its own comment again instead of adding one per push. */
 export const COMMENT_MARKER = "<!-- consul-federation-plan -->";
@@ -53,22 +66,6 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/**
- * cdktf's stream view prints `<stack>` and two spaces before every log entry; Ink indents the
- * continuation lines of an entry instead, which the parser tolerates because it matches trimmed lines.
- */
-export function stripStackPrefix(stack: string, text: string): string {
-  const prefix = new RegExp(`^${escapeRegExp(stack)}(?: {2}|$)`);
-  return text
-    .split("\n")
-    .map((line) => line.replace(prefix, ""))
-    .join("\n");
-}
-
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(?:-----END \1-----|$)/g;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const SECRET_WORD = /token|secret/i;
@@ -91,12 +88,6 @@ export function redactSecrets(text: string): string {
     .join("\n");
 }
 
-/** The plan as the comment shows it: no colours, no stack prefixes, no secrets, no trailing blank lines. */
-export function cleanPlanText(stack: string, raw: string): string {
-  const plain = stripAnsi(raw).replace(/\r\n?/g, "\n");
-  return redactSecrets(stripStackPrefix(stack, plain)).replace(/\s+$/, "");
-}
-
 /** `module.a["x"].openstack_foo.bar[0]` → `openstack_foo`; data sources keep their `data.` out of the type. */
 export function resourceType(address: string): string {
   let rest = address;
@@ -110,56 +101,98 @@ export function resourceType(address: string): string {
   return dot === -1 ? rest : rest.slice(0, dot);
 }
 
-// `# <address> [(deposed object 1a2b3c4d)] <verb>`; an address may contain quoted keys with spaces.
-const RESOURCE_HEADER =
-  /^# ((?:[^\s"[]|\[(?:"(?:[^"\\]|\\.)*"|\d+)\])+)(?: \([^)]*\))? (must be replaced|will be destroyed)\b/;
-const PLAN_LINE = /^Plan: (.*)\.$/;
-const ERROR_LINE = /^(?:│\s*)?Error: (.+)$/;
-
-function count(planLine: string, verb: string): number {
-  const match = new RegExp(`(\\d+) to ${verb}\\b`).exec(planLine);
-  return match ? Number(match[1]) : 0;
+function attributeLines(change: JsonChange): string[] {
+  const actions = change.actions;
+  // A destroyed or read object has nothing of its own to review but its address.
+  if (actions.length === 1 && (actions[0] === "delete" || actions[0] === "read" || actions[0] === "forget")) return [];
+  const sign = actions.length === 1 && actions[0] === "create" ? "+" : "~";
+  return changedAttributes(change).map((attribute) => {
+    const value =
+      sign === "+"
+        ? renderValue(attribute.after)
+        : `${renderValue(attribute.before)} -> ${renderValue(attribute.after)}`;
+    return `    ${sign} ${attribute.path} = ${value}${attribute.forcesReplacement ? " # forces replacement" : ""}`;
+  });
 }
 
-export function summarizePlan(stackName: string, planText: string): PlanSummary {
-  const text = cleanPlanText(stackName, planText);
+function outputLine(name: string, change: JsonChange): string {
+  const { before, after } = visibleChange(change);
+  const actions = change.actions.join(",");
+  if (actions === "create") return `  + ${name} = ${renderValue(after)}`;
+  if (actions === "delete") return `  - ${name}`;
+  return `  ~ ${name} = ${renderValue(before)} -> ${renderValue(after)}`;
+}
+
+/** The plan as the comment shows it: one block per changed resource, then the changed outputs. */
+export function describePlan(plan: JsonPlan): string {
+  const resources = (plan.resource_changes ?? []).filter((resource) => !isNoOp(resource.change));
+  const outputs = Object.entries(plan.output_changes ?? {}).filter(([, change]) => !isNoOp(change));
+  if (resources.length === 0 && outputs.length === 0) return "No changes.";
+  const blocks = resources.map((resource) =>
+    [`# ${resourceLabel(resource)} ${actionPhrase(resource.change)}`, ...attributeLines(resource.change)].join("\n"),
+  );
+  if (outputs.length > 0)
+    blocks.push(["Changes to outputs:", ...outputs.map(([name, change]) => outputLine(name, change))].join("\n"));
+  // Line by line: every rendered value is on one line, so an unterminated PEM block (a value cut at its length
+  // limit) is redacted to the end of its line only.
+  return blocks.join("\n\n").split("\n").map(redactSecrets).join("\n");
+}
+
+export function summarizePlanJson(stackName: string, plan: JsonPlan): PlanSummary {
   const replacements: ResourceAction[] = [];
   const destructions: ResourceAction[] = [];
-  let planLine: string | undefined;
-  let noChanges = false;
-  let outputsOnly = false;
-  let error: string | undefined;
-
-  for (const rawLine of text.split("\n")) {
-    const line = rawLine.trim();
-    const header = RESOURCE_HEADER.exec(line);
-    if (header) {
-      const action = { address: header[1], type: resourceType(header[1]) };
-      (header[2] === "must be replaced" ? replacements : destructions).push(action);
-      continue;
-    }
-    const plan = PLAN_LINE.exec(line);
-    if (plan) planLine = plan[1];
-    if (/^No changes\./.test(line)) noChanges = true;
-    if (/^You can apply this plan to save these new output values/.test(line)) outputsOnly = true;
-    const failure = ERROR_LINE.exec(line);
-    if (failure && error === undefined) error = failure[1].trim();
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  for (const resource of plan.resource_changes ?? []) {
+    if (resource.mode !== "managed" || isNoOp(resource.change)) continue;
+    const actions = resource.change.actions;
+    // Terraform's own `Plan:` line counts a replacement as one to add and one to destroy.
+    if (actions.includes("create")) add += 1;
+    if (actions.includes("update")) change += 1;
+    if (actions.includes("delete")) destroy += 1;
+    const action = { address: resourceLabel(resource), type: resource.type };
+    if (isReplacement(resource.change)) replacements.push(action);
+    else if (actions.length === 1 && actions[0] === "delete") destructions.push(action);
   }
-
-  if (error === undefined && planLine === undefined && !noChanges && !outputsOnly) {
-    error = "the output holds no plan summary (no `Plan:` or `No changes.` line)";
-  }
+  const outputsChange = Object.values(plan.output_changes ?? {}).some((output) => !isNoOp(output));
+  const resourcesChange = add + change + destroy > 0;
   return {
     stack: stackName,
-    add: planLine ? count(planLine, "add") : 0,
-    change: planLine ? count(planLine, "change") : 0,
-    destroy: planLine ? count(planLine, "destroy") : 0,
+    add,
+    change,
+    destroy,
     replacements,
     destructions,
-    noChanges: noChanges && planLine === undefined && error === undefined,
-    outputsOnly,
-    ...(error === undefined ? {} : { error }),
-    planText: text,
+    noChanges: !resourcesChange && !outputsChange,
+    outputsOnly: !resourcesChange && outputsChange,
+    planText: describePlan(plan),
+  };
+}
+
+const ERROR_LINE = /^(?:│\s*)?Error: (.+)$/;
+
+/**
+ * A plan that failed has no JSON plan; of its log only Terraform's `Error:` lines are shown (redacted): the rest
+ * may be plan text, which the comment shows only from JSON.
+ */
+export function summarizeFailedPlan(stackName: string, log: string, exitCode: string): PlanSummary {
+  const errors = stripAnsi(log)
+    .split(/\r?\n/)
+    .map((line) => ERROR_LINE.exec(line.trim()))
+    .flatMap((match) => (match ? [match[1].trim()] : []));
+  const error = errors[0] ?? `the plan exited with status ${exitCode} and printed no error`;
+  return {
+    stack: stackName,
+    add: 0,
+    change: 0,
+    destroy: 0,
+    replacements: [],
+    destructions: [],
+    noChanges: false,
+    outputsOnly: false,
+    error: redactSecrets(error),
+    planText: redactSecrets(errors.map((line) => `Error: ${line}`).join("\n") || error),
   };
 }
 
@@ -233,7 +266,7 @@ function details(summary: PlanSummary, body: string, note: string): string {
 function truncationNote(summary: PlanSummary, keptChars: number): string {
   if (keptChars >= summary.planText.length) return "";
   const cutLines = summary.planText.slice(keptChars).split("\n").length;
-  return `✂️ Truncated: the last ${cutLines} lines of this plan are cut to fit GitHub's comment limit; the workflow run's log has the whole plan.`;
+  return `✂️ Truncated: the last ${cutLines} lines of this plan are cut to fit GitHub's comment limit; \`npx cdktf diff\` shows the whole plan.`;
 }
 
 /** Cuts at a line end so that no half line (or half-redacted value) is shown. */

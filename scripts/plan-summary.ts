@@ -1,29 +1,43 @@
 /**
- * `tsx scripts/plan-summary.ts <dir>`: reads `<dir>/<stack>.plan.txt` (and `<stack>.exitcode`, written when
- * `cdktf diff` failed) and prints the pull-request comment as markdown. `GITHUB_SHA`, `GITHUB_SERVER_URL`,
- * `GITHUB_REPOSITORY` and `GITHUB_RUN_ID` (set by Actions) name the commit and the run in the comment.
+ * `tsx scripts/plan-summary.ts <dir>`: reads `<dir>/<stack>.plan.json` (`terraform show -json` of the stack's saved
+ * plan) or, where the plan failed, `<stack>.exitcode` and `<stack>.log`, and prints the pull-request comment as
+ * markdown. Nothing of a plan reaches the output but what `plan-summary-lib.ts` renders from the JSON, with its
+ * sensitive values hidden. `GITHUB_SHA`, `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_RUN_ID` (set by
+ * Actions) name the commit and the run in the comment.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PlanSummary, renderComment, summarizePlan } from "./plan-summary-lib";
+import { parsePlanJson } from "./plan-json";
+import { PlanSummary, renderComment, summarizeFailedPlan, summarizePlanJson } from "./plan-summary-lib";
 
-const PLAN_SUFFIX = ".plan.txt";
+const PLAN_SUFFIX = ".plan.json";
+const EXIT_SUFFIX = ".exitcode";
 
 function readSummaries(directory: string): PlanSummary[] {
-  const stacks = readdirSync(directory)
-    .filter((name) => name.endsWith(PLAN_SUFFIX))
-    .map((name) => name.slice(0, -PLAN_SUFFIX.length))
+  const names = readdirSync(directory);
+  const stacks = [
+    ...new Set(
+      names
+        .filter((name) => name.endsWith(PLAN_SUFFIX) || name.endsWith(EXIT_SUFFIX))
+        .map((name) => name.slice(0, -(name.endsWith(PLAN_SUFFIX) ? PLAN_SUFFIX : EXIT_SUFFIX).length)),
+    ),
+  ]
     // Alphabetical order is the deploy order for the usual names (prod1, prod1-acl, prod1-gateways, prod2).
     .sort();
   return stacks.map((stack) => {
-    const summary = summarizePlan(stack, readFileSync(join(directory, `${stack}${PLAN_SUFFIX}`), "utf8"));
-    const exitFile = join(directory, `${stack}.exitcode`);
-    const exitCode = existsSync(exitFile) ? readFileSync(exitFile, "utf8").trim() : "0";
-    // A failed diff can still print a plan (e.g. an error after planning): the exit code decides.
-    if (exitCode !== "0" && summary.error === undefined) {
-      return { ...summary, error: `cdktf diff exited with status ${exitCode}` };
+    const exitFile = join(directory, `${stack}${EXIT_SUFFIX}`);
+    if (existsSync(exitFile)) {
+      const logFile = join(directory, `${stack}.log`);
+      const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+      return summarizeFailedPlan(stack, log, readFileSync(exitFile, "utf8").trim());
     }
-    return summary;
+    try {
+      return summarizePlanJson(stack, parsePlanJson(readFileSync(join(directory, `${stack}${PLAN_SUFFIX}`), "utf8")));
+    } catch (error) {
+      // The message of a JSON parse error quotes the text around the fault: it is not shown.
+      const reason = error instanceof SyntaxError ? "its JSON plan cannot be parsed" : String(error);
+      return summarizeFailedPlan(stack, `Error: ${reason}`, "1");
+    }
   });
 }
 
@@ -35,7 +49,7 @@ function runUrl(env: NodeJS.ProcessEnv): string | undefined {
 function main(argv: readonly string[]): number {
   const directory = argv[0];
   if (!directory || !existsSync(directory)) {
-    process.stderr.write("usage: tsx scripts/plan-summary.ts <directory with <stack>.plan.txt files>\n");
+    process.stderr.write("usage: tsx scripts/plan-summary.ts <directory with <stack>.plan.json files>\n");
     return 2;
   }
   // In a pull request GITHUB_SHA is the merge commit; the head commit is what reviewers recognise.

@@ -2,14 +2,16 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderComment, summarizePlan } from "../../scripts/plan-summary-lib";
+import { parsePlanJson } from "../../scripts/plan-json";
+import { renderComment, summarizePlanJson } from "../../scripts/plan-summary-lib";
 import { exampleStacks } from "../support/example";
 
 /**
  * A real plan, by Terraform itself, that rotates a token and the gossip key the way the stacks carry them: read
  * from another stack and wrapped in `sensitive()` (terraform_remote_state drops the mark, hashicorp/terraform#29544),
- * then rendered into an agent configuration (`jsonencode`) and an environment file. `terraform_data` needs no
- * provider, so this runs offline. The plan text goes through the pull-request summary; no secret may come out.
+ * then rendered into an agent configuration (`jsonencode`) and an environment file, and passed on as a sensitive
+ * output the way cdktf passes values between stacks. `terraform_data` needs no provider, so this runs offline.
+ * `terraform show -json` of the saved plan goes through the pull-request summary; no secret may come out.
  */
 const haveTerraform = spawnSync("terraform", ["version"]).status === 0;
 
@@ -31,10 +33,12 @@ function configuration(values: typeof OLD, markSensitive: boolean): string {
         },
       },
     },
+    output: { "cross-stack-output-token": { value: "${local.token}", sensitive: true } },
   });
 }
 
-function planText(markSensitive: boolean): string {
+/** `terraform show -json` of a saved plan that rotates both secrets: it holds them in clear, old and new. */
+function planJson(markSensitive: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), "plan-redaction-"));
   const terraform = (...args: string[]) => {
     const result = spawnSync("terraform", args, {
@@ -50,24 +54,28 @@ function planText(markSensitive: boolean): string {
   terraform("apply", "-auto-approve", "-input=false", "-no-color");
   writeFileSync(join(dir, "main.tf.json"), configuration(NEW, markSensitive));
   terraform("plan", "-input=false", "-no-color", "-out=plan");
-  return terraform("show", "-no-color", "plan");
+  return terraform("show", "-json", "plan");
 }
 
 const secrets = [OLD.token, OLD.gossip, NEW.token, NEW.gossip];
 
 describe("a plan that rotates a token and the gossip key", () => {
   (haveTerraform ? it : it.skip)("shows neither the old nor the new secrets in the pull-request comment", () => {
-    const text = planText(true);
-    const comment = renderComment([summarizePlan("prod2", text)]);
-    expect(comment).toMatch(/prod2/);
-    expect(text).toMatch(/must be replaced/);
-    expect(secrets.filter((secret) => text.includes(secret) || comment.includes(secret))).toEqual([]);
+    const json = planJson(true);
+    const summary = summarizePlanJson("prod2", parsePlanJson(json));
+    const comment = renderComment([summary]);
+    // The JSON plan has every secret in clear: only the sensitivity marks keep them out of the comment.
+    expect(secrets.filter((secret) => !json.includes(secret))).toEqual([]);
+    expect(summary.replacements.map((action) => action.address)).toEqual(["terraform_data.settings"]);
+    expect(comment).toContain('triggers_replace["consul.json"] = (sensitive) -> (sensitive)');
+    expect(comment).toContain("cross-stack-output-token = (sensitive) -> (sensitive)");
+    expect(secrets.filter((secret) => comment.includes(secret))).toEqual([]);
   });
 
   // Why the mark matters: without it the summary's own redaction (UUIDs on lines that name a token) misses the
   // gossip key inside the encoded configuration. This keeps the test above honest.
   (haveTerraform ? it : it.skip)("would leak the gossip key without the sensitive mark", () => {
-    const comment = renderComment([summarizePlan("prod2", planText(false))]);
+    const comment = renderComment([summarizePlanJson("prod2", parsePlanJson(planJson(false)))]);
     expect(comment).toContain(NEW.gossip);
   });
 });

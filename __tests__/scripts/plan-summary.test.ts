@@ -2,132 +2,97 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { JsonChange, JsonPlan, JsonResourceChange } from "../../scripts/plan-json";
 import {
   COMMENT_MARKER,
   MAX_COMMENT_LENGTH,
   redactSecrets,
   renderComment,
   resourceType,
-  summarizePlan,
+  summarizeFailedPlan,
+  summarizePlanJson,
 } from "../../scripts/plan-summary-lib";
 
-// Fixtures are written for these tests in the shape of `terraform show` / `cdktf diff` output.
+// Fixtures are written for these tests in the shape of `terraform show -json <planfile>` (format 1.2, Terraform
+// 1.11); __tests__/scripts/plan-redaction.test.ts feeds the summary with real ones.
 
-const NO_CHANGES = `
-No changes. Your infrastructure matches the configuration.
+function resource(address: string, change: JsonChange, extra: Partial<JsonResourceChange> = {}): JsonResourceChange {
+  const [type] = address.split(".");
+  return { address, mode: "managed", type, change, ...extra };
+}
 
-Terraform has compared your real infrastructure against your configuration and found no differences,
-so no changes are needed.
-`;
+function plan(resources: JsonResourceChange[], outputs: Record<string, JsonChange> = {}): JsonPlan {
+  return { format_version: "1.2", resource_changes: resources, output_changes: outputs };
+}
 
-const ADDS_ONLY = `
-Terraform used the selected providers to generate the following execution plan. Resource actions are
-indicated with the following symbols:
-  + create
+const SERVER = "openstack_compute_instance_v2.prod1-server-1_vm_instance_F9D8B538";
+const GATEWAY = "openstack_compute_instance_v2.prod2-gateway-1_vm_instance_0A1B2C3D";
+const VOLUME = "openstack_blockstorage_volume_v3.prod3-server-3_vm_data-volume_7D573019";
+const SETTINGS = "terraform_data.prod1-server-2_settings_apply_9C8D7E6F";
 
-Terraform will perform the following actions:
+const NO_CHANGES = plan([
+  resource(SETTINGS, { actions: ["no-op"], before: { id: "x" }, after: { id: "x" }, after_unknown: {} }),
+]);
 
-  # consul_acl_policy.acl_policy-dns-lookups_1A2B3C4D will be created
-  + resource "consul_acl_policy" "acl_policy-dns-lookups_1A2B3C4D" {
-      + datacenters = (known after apply)
-      + id          = (known after apply)
-      + name        = "dns-lookups"
-      + rules       = <<-EOT
-            node_prefix "" { policy = "read" }
-        EOT
-    }
+const ADDS_ONLY = plan([
+  resource("consul_acl_policy.acl_policy-dns-lookups_1A2B3C4D", {
+    actions: ["create"],
+    before: null,
+    after: { name: "dns-lookups", rules: 'node_prefix "" {\n  policy = "read"\n}\n' },
+    after_unknown: { id: true, datacenters: true },
+    after_sensitive: {},
+  }),
+  resource("consul_acl_token.acl_token-prod4-replication_5E6F7A8B", {
+    actions: ["create"],
+    before: null,
+    after: { description: "replication token of prod4", local: false, policies: ["acl-replication"] },
+    after_unknown: { accessor_id: true, id: true, policies: [false] },
+    after_sensitive: { policies: [] },
+  }),
+]);
 
-  # consul_acl_token.acl_token-prod4-replication_5E6F7A8B will be created
-  + resource "consul_acl_token" "acl_token-prod4-replication_5E6F7A8B" {
-      + accessor_id = (known after apply)
-      + description = "replication token of prod4"
-      + id          = (known after apply)
-      + local       = false
-      + policies    = [
-          + "acl-replication",
-        ]
-    }
+const IN_PLACE = plan([
+  resource(SETTINGS, {
+    actions: ["update"],
+    before: { id: "6a1f0e3c-5d2b-4c8a-9f7e-0b1c2d3e4f50", triggers_replace: { settings: "sha256:1111" } },
+    after: { id: "6a1f0e3c-5d2b-4c8a-9f7e-0b1c2d3e4f50", triggers_replace: { settings: "sha256:2222" } },
+    after_unknown: {},
+    before_sensitive: {},
+    after_sensitive: {},
+  }),
+]);
 
-Plan: 2 to add, 0 to change, 0 to destroy.
-`;
+const SERVER_REPLACED = plan([
+  resource(SERVER, {
+    actions: ["delete", "create"],
+    before: { name: "prod1-server-1", image_name: "ubuntu-22.04", access_ip_v4: "10.10.0.11" },
+    after: { name: "prod1-server-1", image_name: "ubuntu-24.04" },
+    after_unknown: { access_ip_v4: true, id: true },
+    replace_paths: [["image_name"]],
+  }),
+]);
 
-const IN_PLACE = `
-Terraform will perform the following actions:
+const GATEWAY_REPLACED_CBD = plan([
+  resource(GATEWAY, {
+    actions: ["create", "delete"],
+    before: { name: "prod2-gateway-1", image_name: "ubuntu-22.04" },
+    after: { name: "prod2-gateway-1", image_name: "ubuntu-24.04" },
+    after_unknown: {},
+  }),
+]);
 
-  # terraform_data.prod1-server-2_settings_apply_9C8D7E6F will be updated in-place
-  ~ resource "terraform_data" "prod1-server-2_settings_apply_9C8D7E6F" {
-        id               = "6a1f0e3c-5d2b-4c8a-9f7e-0b1c2d3e4f50"
-      ~ triggers_replace = {
-          ~ "settings" = "sha256:1111" -> "sha256:2222"
-        }
-    }
-
-Plan: 0 to add, 1 to change, 0 to destroy.
-`;
-
-const SERVER_REPLACED = `
-Terraform used the selected providers to generate the following execution plan. Resource actions are
-indicated with the following symbols:
--/+ destroy and then create replacement
-
-Terraform will perform the following actions:
-
-  # openstack_compute_instance_v2.prod1-server-1_vm_instance_F9D8B538 must be replaced
--/+ resource "openstack_compute_instance_v2" "prod1-server-1_vm_instance_F9D8B538" {
-      ~ access_ip_v4        = "10.10.0.11" -> (known after apply)
-      ~ flavor_name         = "m1.medium" -> "m1.large"
-      ~ image_name          = "ubuntu-22.04" -> "ubuntu-24.04" # forces replacement
-        name                = "prod1-server-1"
-        # (9 unchanged attributes hidden)
-    }
-
-Plan: 1 to add, 0 to change, 1 to destroy.
-`;
-
-const GATEWAY_REPLACED_CBD = `
-Terraform will perform the following actions:
-
-  # openstack_compute_instance_v2.prod2-gateway-1_vm_instance_0A1B2C3D must be replaced
-+/- resource "openstack_compute_instance_v2" "prod2-gateway-1_vm_instance_0A1B2C3D" {
-      ~ image_name = "ubuntu-22.04" -> "ubuntu-24.04" # forces replacement
-        name       = "prod2-gateway-1"
-    }
-
-Plan: 1 to add, 0 to change, 1 to destroy.
-`;
-
-const VOLUME_DESTROYED = `
-Terraform will perform the following actions:
-
-  # openstack_blockstorage_volume_v3.prod3-server-3_vm_data-volume_7D573019 will be destroyed
-  # (because openstack_blockstorage_volume_v3.prod3-server-3_vm_data-volume_7D573019 is not in configuration)
-  - resource "openstack_blockstorage_volume_v3" "prod3-server-3_vm_data-volume_7D573019" {
-      - name = "prod3-server-3-data" -> null
-      - size = 10 -> null
-    }
-
-Plan: 0 to add, 0 to change, 1 to destroy.
-`;
+const VOLUME_DESTROYED = plan([
+  resource(VOLUME, { actions: ["delete"], before: { name: "prod3-server-3-data", size: 10 }, after: null }),
+]);
 
 const PLAN_ERROR = `
-╷
+\u001b[31m╷\u001b[0m
 │ Error: Error creating OpenStack compute client: Authentication failed
 │
 │   with provider["registry.terraform.io/terraform-provider-openstack/openstack"],
 │   on cdk.tf.json line 1030, in provider.openstack[0]:
 ╵
 `;
-
-/** What `cdktf diff` prints on a CI runner: a coloured stack name, two spaces, then terraform's line. */
-function asCdktfStream(stack: string, text: string): string {
-  return text
-    .split("\n")
-    .map(
-      (line) =>
-        `\u001b[1m\u001b[33m${stack}\u001b[39m\u001b[22m  ${line.replace(/forces replacement/, "\u001b[31mforces replacement\u001b[0m")}`,
-    )
-    .join("\n");
-}
 
 const FAKE_PEM = [
   "-----BEGIN RSA PRIVATE KEY-----",
@@ -136,94 +101,99 @@ const FAKE_PEM = [
   "-----END RSA PRIVATE KEY-----",
 ].join("\n");
 
-describe("summarizePlan", () => {
+describe("summarizePlanJson", () => {
   it("recognises a plan without changes", () => {
-    const summary = summarizePlan("prod1", NO_CHANGES);
+    const summary = summarizePlanJson("prod1", NO_CHANGES);
     expect(summary).toMatchObject({ stack: "prod1", add: 0, change: 0, destroy: 0, noChanges: true });
     expect(summary.error).toBeUndefined();
     expect(summary.replacements).toEqual([]);
+    expect(summary.planText).toBe("No changes.");
   });
 
-  it("counts additions", () => {
-    const summary = summarizePlan("prod1-acl", ADDS_ONLY);
+  it("counts additions and shows their known values, and unknown ones as such", () => {
+    const summary = summarizePlanJson("prod1-acl", ADDS_ONLY);
     expect(summary).toMatchObject({ add: 2, change: 0, destroy: 0, noChanges: false, replacements: [] });
-    expect(summary.error).toBeUndefined();
+    expect(summary.planText).toContain("# consul_acl_policy.acl_policy-dns-lookups_1A2B3C4D will be created");
+    expect(summary.planText).toContain('+ name = "dns-lookups"');
+    expect(summary.planText).toContain("+ id = (known after apply)");
+    expect(summary.planText).toContain('+ policies[0] = "acl-replication"');
   });
 
-  it("counts an in-place change, which is no replacement", () => {
-    const summary = summarizePlan("prod1", IN_PLACE);
+  it("counts an in-place change, which is no replacement, and shows only what changes", () => {
+    const summary = summarizePlanJson("prod1", IN_PLACE);
     expect(summary).toMatchObject({ add: 0, change: 1, destroy: 0, replacements: [], destructions: [] });
+    expect(summary.planText).toContain('~ triggers_replace.settings = "sha256:1111" -> "sha256:2222"');
+    expect(summary.planText).not.toContain("6a1f0e3c");
   });
 
-  it("lists a replaced server instance with its type", () => {
-    const summary = summarizePlan("prod1", SERVER_REPLACED);
+  it("lists a replaced server instance with its type, and what forces the replacement", () => {
+    const summary = summarizePlanJson("prod1", SERVER_REPLACED);
     expect(summary).toMatchObject({ add: 1, change: 0, destroy: 1, noChanges: false });
-    expect(summary.replacements).toEqual([
-      {
-        address: "openstack_compute_instance_v2.prod1-server-1_vm_instance_F9D8B538",
-        type: "openstack_compute_instance_v2",
-      },
-    ]);
+    expect(summary.replacements).toEqual([{ address: SERVER, type: "openstack_compute_instance_v2" }]);
+    expect(summary.planText).toContain(`# ${SERVER} must be replaced`);
+    expect(summary.planText).toContain('~ image_name = "ubuntu-22.04" -> "ubuntu-24.04" # forces replacement');
+    expect(summary.planText).toContain('~ access_ip_v4 = "10.10.0.11" -> (known after apply)\n');
   });
 
-  it("treats create-before-destroy (+/-) as a replacement too", () => {
-    const summary = summarizePlan("prod2", GATEWAY_REPLACED_CBD);
-    expect(summary.replacements.map((action) => action.address)).toEqual([
-      "openstack_compute_instance_v2.prod2-gateway-1_vm_instance_0A1B2C3D",
-    ]);
+  it("treats create-before-destroy as a replacement too", () => {
+    const summary = summarizePlanJson("prod2", GATEWAY_REPLACED_CBD);
+    expect(summary.replacements.map((action) => action.address)).toEqual([GATEWAY]);
+    expect(summary.planText).toContain("must be replaced (create before destroy)");
   });
 
   it("lists a destroyed data volume", () => {
-    const summary = summarizePlan("prod3", VOLUME_DESTROYED);
+    const summary = summarizePlanJson("prod3", VOLUME_DESTROYED);
     expect(summary.destroy).toBe(1);
     expect(summary.replacements).toEqual([]);
-    expect(summary.destructions).toEqual([
-      {
-        address: "openstack_blockstorage_volume_v3.prod3-server-3_vm_data-volume_7D573019",
-        type: "openstack_blockstorage_volume_v3",
-      },
-    ]);
+    expect(summary.destructions).toEqual([{ address: VOLUME, type: "openstack_blockstorage_volume_v3" }]);
   });
 
-  it("reads cdktf's coloured, stack-prefixed stream like terraform's own output", () => {
-    const streamed = summarizePlan("prod1", asCdktfStream("prod1", SERVER_REPLACED));
-    const plain = summarizePlan("prod1", SERVER_REPLACED);
-    expect(streamed.planText).not.toContain("\u001b");
-    expect(streamed.planText).not.toMatch(/^prod1 {2}/m);
-    expect(streamed).toEqual(plain);
+  it("names a deposed object, and leaves data sources out of the counts", () => {
+    const summary = summarizePlanJson(
+      "prod1",
+      plan([
+        resource(GATEWAY, { actions: ["delete"], before: {} }, { deposed: "1a2b3c4d" }),
+        resource("openstack_images_image_v2.ubuntu", { actions: ["read"], after: {} }, { mode: "data" }),
+      ]),
+    );
+    expect(summary).toMatchObject({ add: 0, change: 0, destroy: 1 });
+    expect(summary.planText).toContain(`# ${GATEWAY} (deposed object 1a2b3c4d) will be destroyed`);
+    expect(summary.planText).toContain("# openstack_images_image_v2.ubuntu will be read during apply");
   });
 
-  it("keeps a stack prefix that only starts like the stack name", () => {
-    const summary = summarizePlan("prod1", asCdktfStream("prod1-acl", ADDS_ONLY));
-    expect(summary.planText.split("\n")[0]).toMatch(/^prod1-acl {2}/);
+  it("accepts a plan that changes only output values, and hides sensitive ones", () => {
+    const summary = summarizePlanJson(
+      "prod1",
+      plan([], {
+        "server-addresses": { actions: ["update"], before: ["203.0.113.10"], after: ["203.0.113.11"] },
+        "cross-stack-output-token": {
+          actions: ["update"],
+          before: "old-value",
+          after: "new-value",
+          before_sensitive: true,
+          after_sensitive: true,
+        },
+      }),
+    );
+    expect(summary).toMatchObject({ outputsOnly: true, noChanges: false, add: 0 });
+    expect(summary.planText).toContain('~ server-addresses = ["203.0.113.10"] -> ["203.0.113.11"]');
+    expect(summary.planText).toContain("~ cross-stack-output-token = (sensitive) -> (sensitive)");
+    expect(summary.planText).not.toMatch(/old-value|new-value/);
   });
+});
 
-  it("reports terraform's error, and no counts", () => {
-    const summary = summarizePlan("prod1", asCdktfStream("prod1", PLAN_ERROR));
+describe("summarizeFailedPlan", () => {
+  it("reports terraform's error, no counts, and no other line of the log", () => {
+    const summary = summarizeFailedPlan("prod1", `  # ${SERVER} must be replaced\n${PLAN_ERROR}`, "1");
     expect(summary.error).toBe("Error creating OpenStack compute client: Authentication failed");
+    expect(summary.planText).toBe("Error: Error creating OpenStack compute client: Authentication failed");
     expect(summary.noChanges).toBe(false);
   });
 
-  it("reports output without any plan summary as an error", () => {
-    expect(summarizePlan("prod1", "Initializing the backend...\n").error).toMatch(/no plan summary/);
-  });
-
-  it("counts imports apart from additions", () => {
-    const summary = summarizePlan("prod1", "Plan: 1 to import, 2 to add, 0 to change, 3 to destroy.\n");
-    expect(summary).toMatchObject({ add: 2, change: 0, destroy: 3 });
-  });
-
-  it("accepts a plan that changes only output values", () => {
-    const text = [
-      "Changes to Outputs:",
-      '  ~ server-addresses = ["203.0.113.10"] -> ["203.0.113.11"]',
-      "",
-      "You can apply this plan to save these new output values to the Terraform state, without changing any",
-      "real infrastructure.",
-    ].join("\n");
-    const summary = summarizePlan("prod1", text);
-    expect(summary).toMatchObject({ outputsOnly: true, noChanges: false, add: 0 });
-    expect(summary.error).toBeUndefined();
+  it("reports a failure that printed no error by its exit status", () => {
+    expect(summarizeFailedPlan("prod1", "Initializing the backend...\n", "2").error).toBe(
+      "the plan exited with status 2 and printed no error",
+    );
   });
 });
 
@@ -263,9 +233,17 @@ describe("redactSecrets", () => {
     expect(text).toContain("6a1f0e3c-5d2b-4c8a-9f7e-0b1c2d3e4f50");
   });
 
-  it("applies to the plan text that the comment shows", () => {
-    const summary = summarizePlan("prod1", asCdktfStream("prod1", `${IN_PLACE}\n${FAKE_PEM}\n`));
-    expect(renderComment([summary])).not.toContain("MIIBOgIBAAJBAKj34");
+  it("applies to the plan that the comment shows, for a key that reaches it unmarked", () => {
+    const unmarked = plan([
+      resource("terraform_data.key", {
+        actions: ["create"],
+        before: null,
+        after: { triggers_replace: { "key.pem": FAKE_PEM } },
+        after_unknown: {},
+      }),
+    ]);
+    expect(JSON.stringify(unmarked)).toContain("MIIBOgIBAAJBAKj34");
+    expect(renderComment([summarizePlanJson("prod1", unmarked)])).not.toContain("MIIBOgIBAAJBAKj34");
   });
 });
 
@@ -274,7 +252,11 @@ describe("renderComment", () => {
 
   it("starts with the marker and tabulates every stack", () => {
     const comment = renderComment(
-      [summarizePlan("prod1", IN_PLACE), summarizePlan("prod1-acl", ADDS_ONLY), summarizePlan("prod2", NO_CHANGES)],
+      [
+        summarizePlanJson("prod1", IN_PLACE),
+        summarizePlanJson("prod1-acl", ADDS_ONLY),
+        summarizePlanJson("prod2", NO_CHANGES),
+      ],
       context,
     );
     expect(comment.split("\n")[0]).toBe(COMMENT_MARKER);
@@ -289,7 +271,7 @@ describe("renderComment", () => {
   });
 
   it("raises a CAUTION alert naming a replaced server", () => {
-    const comment = renderComment([summarizePlan("prod1", SERVER_REPLACED)], context);
+    const comment = renderComment([summarizePlanJson("prod1", SERVER_REPLACED)], context);
     const alert = comment.slice(comment.indexOf("> [!CAUTION]"), comment.indexOf("| stack |"));
     expect(alert).toContain("> [!CAUTION]");
     expect(alert).toContain("openstack_compute_instance_v2.prod1-server-1_vm_instance_F9D8B538");
@@ -297,62 +279,71 @@ describe("renderComment", () => {
   });
 
   it("raises a CAUTION alert for a destroyed server data volume", () => {
-    const comment = renderComment([summarizePlan("prod3", VOLUME_DESTROYED)], context);
+    const comment = renderComment([summarizePlanJson("prod3", VOLUME_DESTROYED)], context);
     expect(comment).toContain("> [!CAUTION]");
     expect(comment).toMatch(/prod3-server-3_vm_data-volume_7D573019` will be \*\*destroyed\*\*/);
   });
 
   it("gives a replaced gateway only the softer warning", () => {
-    const comment = renderComment([summarizePlan("prod2", GATEWAY_REPLACED_CBD)], context);
+    const comment = renderComment([summarizePlanJson("prod2", GATEWAY_REPLACED_CBD)], context);
     expect(comment).not.toContain("[!CAUTION]");
     const warning = comment.slice(comment.indexOf("> [!WARNING]"));
     expect(warning).toContain("openstack_compute_instance_v2.prod2-gateway-1_vm_instance_0A1B2C3D");
   });
 
   it("marks a failed plan in the table and names its error", () => {
-    const comment = renderComment([summarizePlan("prod1-acl", PLAN_ERROR)], context);
+    const comment = renderComment([summarizeFailedPlan("prod1-acl", PLAN_ERROR, "1")], context);
     expect(comment).toContain("| `prod1-acl` ⚠️ failed | – | – | – |");
     expect(comment).toContain("Authentication failed");
   });
 
   it("shows each plan in a collapsed section", () => {
-    const comment = renderComment([summarizePlan("prod1", IN_PLACE)], context);
+    const comment = renderComment([summarizePlanJson("prod1", IN_PLACE)], context);
     expect(comment).toMatch(/<details><summary><b>prod1<\/b>: 0 to add, 1 to change, 0 to destroy<\/summary>/);
-    expect(comment).toContain('~ "settings" = "sha256:1111" -> "sha256:2222"');
+    expect(comment).toContain('~ triggers_replace.settings = "sha256:1111" -> "sha256:2222"');
   });
 
   it("cannot be broken out of its code block by backticks in a plan", () => {
-    const comment = renderComment([summarizePlan("prod1", `${IN_PLACE}\n\`\`\`\`\n`)]);
+    const fenced = plan([resource(SETTINGS, { actions: ["create"], after: { input: "````" }, after_unknown: {} })]);
+    const comment = renderComment([summarizePlanJson("prod1", fenced)]);
     expect(comment).toContain("`````text");
   });
 
   it("stays under the limit by truncating plan bodies, and says so", () => {
-    const body = Array.from(
-      { length: 4000 },
-      (_, index) => `      + tags = { "n" = "${index}" } # a long enough line to fill a plan body quickly`,
-    ).join("\n");
-    const huge = `Terraform will perform the following actions:\n${body}\n\nPlan: 4000 to add, 0 to change, 0 to destroy.\n`;
-    const summaries = ["prod1", "prod2", "prod3"].map((stack) => summarizePlan(stack, huge));
-    summaries.push(summarizePlan("prod1-acl", ADDS_ONLY));
+    const huge = plan(
+      Array.from({ length: 4000 }, (_, index) =>
+        resource(`openstack_networking_port_v2.port_${index}`, {
+          actions: ["create"],
+          after: { tags: { n: `${index}` }, description: "a long enough value to fill a plan body quickly" },
+          after_unknown: {},
+        }),
+      ),
+    );
+    const summaries = ["prod1", "prod2", "prod3"].map((stack) => summarizePlanJson(stack, huge));
+    summaries.push(summarizePlanJson("prod1-acl", ADDS_ONLY));
     const comment = renderComment(summaries, context);
-    expect(huge.length * 3).toBeGreaterThan(MAX_COMMENT_LENGTH);
+    expect(summaries[0].planText.length * 3).toBeGreaterThan(MAX_COMMENT_LENGTH);
     expect(comment.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
     expect(comment.match(/Truncated: the last \d+ lines/g)).toHaveLength(3);
     // The short plan is shown whole, and the table still has the real counts.
     expect(comment).toContain("acl_token-prod4-replication_5E6F7A8B");
     expect(comment).toContain("| `prod2` | 4000 | 0 | 0 |");
     // The long plans share the room: none is cut to nothing.
-    expect(comment.match(/\+ tags = \{ "n" = "100" \}/g)).toHaveLength(3);
+    expect(comment.match(/# openstack_networking_port_v2\.port_100 will be created/g)).toHaveLength(3);
   });
 
   it("stays under the limit even when the list of replacements alone would not fit", () => {
-    const headers = Array.from(
-      { length: 3000 },
-      (_, index) => `  # openstack_networking_port_v2.prod1-server-${index}_vm_port_${"A".repeat(40)} must be replaced`,
-    ).join("\n");
-    const comment = renderComment([
-      summarizePlan("prod1", `${headers}\nPlan: 3000 to add, 0 to change, 3000 to destroy.`),
-    ]);
+    const ports = plan(
+      Array.from({ length: 3000 }, (_, index) =>
+        resource(`openstack_networking_port_v2.prod1-server-${index}_vm_port_${"A".repeat(40)}`, {
+          actions: ["delete", "create"],
+          before: {},
+          after: {},
+          after_unknown: {},
+        }),
+      ),
+    );
+    const comment = renderComment([summarizePlanJson("prod1", ports)]);
     expect(comment.length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
     expect(comment).toContain("> [!CAUTION]");
     expect(comment).toContain("… and 2900 more");
@@ -360,14 +351,15 @@ describe("renderComment", () => {
 });
 
 describe("scripts/plan-summary.ts", () => {
-  it("reads <stack>.plan.txt files and prints the comment", () => {
+  it("reads <stack>.plan.json files, and the logs of failed plans, and prints the comment", () => {
     const directory = mkdtempSync(join(tmpdir(), "plan-summary-"));
     try {
-      writeFileSync(join(directory, "prod1.plan.txt"), SERVER_REPLACED);
-      writeFileSync(join(directory, "prod1-acl.plan.txt"), ADDS_ONLY);
-      // cdktf diff failed after printing something that looks like a plan: the exit code still counts.
-      writeFileSync(join(directory, "prod2.plan.txt"), NO_CHANGES);
+      writeFileSync(join(directory, "prod1.plan.json"), JSON.stringify(SERVER_REPLACED));
+      writeFileSync(join(directory, "prod1-acl.plan.json"), JSON.stringify(ADDS_ONLY));
+      // cdktf diff failed after printing plan text: only its error lines reach the comment.
+      writeFileSync(join(directory, "prod2.log"), `  # ${GATEWAY} must be replaced\n${PLAN_ERROR}`);
       writeFileSync(join(directory, "prod2.exitcode"), "1\n");
+      writeFileSync(join(directory, "prod3.plan.json"), '{"format_version": "1.2", "truncated');
       writeFileSync(join(directory, "notes.txt"), "not a plan");
       const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", directory], {
         cwd: join(__dirname, "..", ".."),
@@ -381,8 +373,12 @@ describe("scripts/plan-summary.ts", () => {
         "| `prod1` | 1 | 0 | 1 |",
         "| `prod1-acl` | 2 | 0 | 0 |",
         "| `prod2` ⚠️ failed | – | – | – |",
+        "| `prod3` ⚠️ failed | – | – | – |",
       ]);
-      expect(result.stdout).toContain("cdktf diff exited with status 1");
+      expect(result.stdout).toContain("Authentication failed");
+      expect(result.stdout).not.toContain(GATEWAY);
+      expect(result.stdout).toContain("its JSON plan cannot be parsed");
+      expect(result.stdout).not.toContain("truncated");
       expect(result.stdout).toContain("`feedface`");
     } finally {
       rmSync(directory, { recursive: true, force: true });
