@@ -71,7 +71,9 @@ describe("the ACL stack's token slots, planned by Terraform", () => {
         expect([next.status, next.stderr]).toEqual([0, expect.any(String)]);
         // Every token anew; the previous generation is left to Consul (and the last stack), none destroyed.
         expect(next.stdout).toContain(`Resources: ${rotating} added, 0 changed, 0 destroyed`);
-        expect(next.stdout.match(/# terraform_data\.\S+ will no longer be managed by Terraform/g)).toHaveLength(rotating);
+        expect(next.stdout.match(/# terraform_data\.\S+ will no longer be managed by Terraform/g)).toHaveLength(
+          rotating,
+        );
       }
 
       // Raised by two: a new generation would replace the live one before any node holds it.

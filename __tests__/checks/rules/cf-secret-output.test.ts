@@ -6,7 +6,11 @@ import { TEST_CA_VALIDITY, testStack } from "../../support/fixtures";
 
 describe("CF-SECRET-OUTPUT", () => {
   const stack = testStack("s");
-  const secrets = new FederationSecrets(stack, "secrets", { caValidity: TEST_CA_VALIDITY, gossipKeyRotation: 0, caRotation: 0 });
+  const secrets = new FederationSecrets(stack, "secrets", {
+    caValidity: TEST_CA_VALIDITY,
+    gossipKeyRotation: 0,
+    caRotation: 0,
+  });
 
   it("is quiet on public values and on sensitive outputs", () => {
     new TerraformOutput(stack, "ca-cert", { value: secrets.ca.certPem });
