@@ -327,8 +327,8 @@ describe("tls", () => {
     expect(problemsOf((input) => (input.tls = tls as Input["tls"]))).toEqual([expect.stringMatching(problem)]);
   });
 
-  it("starts every token at its first generation", () => {
-    expect(exampleConfig().rotation).toEqual({ gossipKey: 0, tokens: 0 });
+  it("starts every token and the CA at their first generation", () => {
+    expect(exampleConfig().rotation).toEqual({ gossipKey: 0, ca: 0, tokens: 0 });
     expect(exampleConfig().acl.tokens.map((token) => token.rotation)).toEqual([0, 0]);
   });
 

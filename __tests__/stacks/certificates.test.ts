@@ -52,13 +52,14 @@ describe("certificates of the example federation", () => {
     });
   });
 
-  it("signs every certificate beside the one CA: its private key is in the primary's state only", () => {
-    expect(Object.keys(resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert"))).toHaveLength(1);
+  it("signs every certificate beside the CAs: their private keys are in the primary's state only", () => {
+    // The current CA and the next one, which every node trusts ahead of a rotation (see rotation.test.ts).
+    expect(Object.keys(resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert"))).toHaveLength(2);
     expect(Object.keys(resourcesOf(stacks.get("prod1") as string, "tls_locally_signed_cert"))).toHaveLength(15);
     for (const [name, json] of stacks) {
       if (name === "prod1") continue;
       expect(resourcesOf(json, "tls_locally_signed_cert")).toEqual({});
-      expect(json).not.toMatch(/federation-secrets_ca_key/);
+      expect(json).not.toMatch(/federation-secrets_ca(-rotation-\d+)?_key/);
     }
   });
 });
@@ -83,9 +84,15 @@ describe("certificate lifetimes and renewal", () => {
     for (const cert of certificates(stacks)) {
       expect(cert).toMatchObject({ validity_period_hours: 90 * 24, early_renewal_hours: 20 * 24 });
     }
-    const [ca] = Object.values(resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert"));
-    expect(ca).toMatchObject({ validity_period_hours: 1825 * 24, early_renewal_hours: 20 * 24 });
-    expect(ca.lifecycle).toBeUndefined();
+    const cas = resourcesOf(stacks.get("prod1") as string, "tls_self_signed_cert");
+    const ca = Object.entries(cas).find(([id]) => id.startsWith("federation-secrets_ca_cert"))?.[1] as Record<
+      string,
+      unknown
+    >;
+    for (const each of Object.values(cas)) {
+      expect(each).toMatchObject({ validity_period_hours: 1825 * 24, early_renewal_hours: 20 * 24 });
+      expect(each.lifecycle).toBeUndefined();
+    }
     // Its key is a resource of its own, which no lifetime changes: a re-issued CA certificate verifies the same.
     const keys = Object.entries(resourcesOf(stacks.get("prod1") as string, "tls_private_key"));
     expect(ca.private_key_pem).toBe(
