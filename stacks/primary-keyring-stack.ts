@@ -1,6 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { GossipKeyRotation } from "../constructs/consul/gossip-key-rotation";
+import { WanMemberPrune } from "../constructs/consul/wan-member-prune";
 import type { DatacenterStack } from "./datacenter-stack";
 import type { FederationPlan } from "./federation-plan";
 import { configureStack } from "./stack-setup";
@@ -18,6 +19,21 @@ export class PrimaryKeyringStack extends TerraformStack {
     const federation = plan.config;
     configureStack(this, federation, primary.datacenter.config);
     const server = primary.servers[0];
+    // Decommissioning: the servers of decommissioned datacenters, destroyed earlier in this deploy, leave the WAN
+    // pool before the keyring counts it (and before anything else looks for their datacenters).
+    const pruned =
+      plan.decommissioned.length > 0
+        ? new WanMemberPrune(this, "wan-member-prune", {
+            host: server.vm.publicIp,
+            hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
+            sshUser: federation.ssh.user,
+            managementToken: primary.secrets.initialManagementToken,
+            servers: plan.decommissioned.flatMap((dc) =>
+              dc.servers.map((node) => ({ node: node.name, datacenter: dc.name })),
+            ),
+          })
+        : undefined;
+    // End of decommissioning.
     new GossipKeyRotation(this, "gossip-key-rotation", {
       host: server.vm.publicIp,
       hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
@@ -29,6 +45,7 @@ export class PrimaryKeyringStack extends TerraformStack {
         agents: dc.servers.length + dc.gateways.length,
         servers: dc.servers.length,
       })),
+      after: pruned ? [pruned.applied] : undefined,
     });
   }
 }
