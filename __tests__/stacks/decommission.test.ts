@@ -6,7 +6,7 @@ import { App } from "cdktf";
 import type { FederationConfigInput } from "../../config/schema";
 import { buildFederation } from "../../stacks/federation";
 import { synthesizeFederation } from "../../stacks/synthesize";
-import { configProblems, exampleConfig } from "../support/fixtures";
+import { configProblems, exampleConfig, REPO_ROOT } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
 
 /** The example with prod3 (datacenters[2]) marked for decommissioning, after `mutate`. */
@@ -233,4 +233,15 @@ describe("Terraform's handling of resources that leave the configuration", () =>
     },
     30_000,
   );
+});
+
+describe("the README's configuration reference", () => {
+  it("documents datacenters[].decommission with the default of the JSON Schema", () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, "federation.schema.json"), "utf8"));
+    const field = schema.properties.datacenters.items.properties.decommission;
+    const row = readFileSync(join(REPO_ROOT, "README.md"), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("| `datacenters[].decommission`"));
+    expect(row?.split("|")[2].trim()).toBe(`\`${JSON.stringify(field.default)}\``);
+  });
 });
