@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
 import type { FederationConfigInput } from "../../config/schema";
 import { buildFederation } from "../../stacks/federation";
+import { ConfigFieldError } from "../../domain/errors";
 import { synthesizeFederation } from "../../stacks/synthesize";
 import { configProblems, exampleConfig, REPO_ROOT } from "../support/fixtures";
 import { resourcesOf, synthesize } from "../support/synth";
@@ -243,5 +244,54 @@ describe("the README's configuration reference", () => {
       .split("\n")
       .find((line) => line.startsWith("| `datacenters[].decommission`"));
     expect(row?.split("|")[2].trim()).toBe(`\`${JSON.stringify(field.default)}\``);
+  });
+});
+
+describe("an entry deleted without being decommissioned first, with local state", () => {
+  const synthBeside = (states: Record<string, object | string>) => {
+    const base = mkdtempSync(join(tmpdir(), "orphaned-state-"));
+    for (const [stack, state] of Object.entries(states)) {
+      writeFileSync(
+        join(base, `terraform.${stack}.tfstate`),
+        typeof state === "string" ? state : JSON.stringify(state),
+      );
+    }
+    const outdir = join(base, "out");
+    let error: unknown;
+    try {
+      synthesizeFederation(exampleConfig(), outdir);
+    } catch (caught) {
+      error = caught;
+    }
+    return { error, written: existsSync(outdir) };
+  };
+  const holding = (count: number) => ({
+    version: 4,
+    resources: [
+      ...Array.from({ length: count }, (_, i) => ({
+        mode: "managed",
+        type: "openstack_compute_instance_v2",
+        name: `vm${i}`,
+      })),
+      { mode: "data", type: "openstack_networking_network_v2", name: "external" },
+    ],
+  });
+
+  it("is refused, nothing written, when the state of a stack the app no longer makes still holds resources", () => {
+    const { error, written } = synthBeside({ prod4: holding(2), prod2: holding(3) });
+    expect(error).toBeInstanceOf(ConfigFieldError);
+    expect((error as ConfigFieldError).problems).toEqual([
+      expect.stringMatching(
+        /^datacenters: terraform\.prod4\.tfstate still holds 2 resources of the stack prod4, which this configuration no longer makes, .*\(put the datacenter's entry back as it was with decommission: true and deploy, then delete the entry;/,
+      ),
+    ]);
+    expect(written).toBe(false);
+  });
+
+  it("is accepted once the stack's state is empty (decommissioned, then its entry deleted) or was never written", () => {
+    expect(synthBeside({ prod4: { version: 4, resources: [] }, prod5: "" })).toEqual({
+      error: undefined,
+      written: true,
+    });
   });
 });
