@@ -54,7 +54,8 @@ export interface DatacenterStackProps {
   readonly pki?: FederationPki;
 }
 
-const SNAPSHOT_STORE_ID = "snapshots";
+/** The construct ID of a datacenter's snapshot store, which fixes its container's address in the stack. */
+export const SNAPSHOT_STORE_ID = "snapshots";
 
 /** A datacenter's network, security groups and servers (and, for secondaries, its gateways). */
 export class DatacenterStack extends TerraformStack {

@@ -16,8 +16,13 @@ export interface FederationPlan {
   readonly stage: StageSettings;
   readonly primary: PlannedDatacenter;
   readonly secondaries: readonly PlannedDatacenter[];
-  /** Every datacenter, in the configuration's order. */
+  /**
+   * Every datacenter the federation runs, in the configuration's order: not the decommissioned ones, so that
+   * nothing (certificates, ACL objects, keyring counts, the picture) is made or expected for them any more.
+   */
   readonly datacenters: readonly PlannedDatacenter[];
+  /** Secondaries marked `decommission: true`: their stacks destroy what they made (decommissioned-datacenter-stack.ts). */
+  readonly decommissioned: readonly PlannedDatacenter[];
 }
 
 export function planFederation(config: FederationConfig): FederationPlan {
@@ -35,11 +40,13 @@ export function planFederation(config: FederationConfig): FederationPlan {
     });
     return { ...layout, config: datacenter, index };
   });
+  const running = datacenters.filter((datacenter) => !datacenter.config.decommission);
   return {
     config,
     stage: stageSettings(config.rollout.stage),
-    primary: datacenters.find((datacenter) => datacenter.role === "primary") as PlannedDatacenter,
-    secondaries: datacenters.filter((datacenter) => datacenter.role === "secondary"),
-    datacenters,
+    primary: running.find((datacenter) => datacenter.role === "primary") as PlannedDatacenter,
+    secondaries: running.filter((datacenter) => datacenter.role === "secondary"),
+    datacenters: running,
+    decommissioned: datacenters.filter((datacenter) => datacenter.config.decommission),
   };
 }

@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { FederationConfig } from "../config/schema";
 import { localStatePath } from "./stack-setup";
 
@@ -23,4 +23,40 @@ export function protectLocalState(federation: FederationConfig, outdir: string, 
       else writeFileSync(path, "", { mode: STATE_FILE_MODE, flag: "wx" });
     }
   }
+}
+
+/**
+ * A local state file of a stack the app no longer makes that still holds resources: a datacenter whose entry was
+ * deleted without being decommissioned first (cdktf never destroys a stack that left the app, so its VMs would run
+ * on, orphaned, while the ACL stack deletes their tokens). One problem per such file, to refuse the synthesis before
+ * anything is written. State in a bucket cannot be read at synthesis: there the README's recovery applies.
+ */
+export function orphanedLocalStateProblems(
+  federation: FederationConfig,
+  outdir: string,
+  stackNames: readonly string[],
+): string[] {
+  if (federation.state.backend !== "local") return [];
+  // Where localStatePath puts every stack's state (relative to <outdir>/stacks/<stack>).
+  const folder = dirname(resolve(join(outdir, "stacks", "any"), localStatePath("any")));
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .map((file) => ({ file, stack: /^terraform\.(.+)\.tfstate$/.exec(file)?.[1] }))
+    .filter((state): state is { file: string; stack: string } => !!state.stack && !stackNames.includes(state.stack))
+    .flatMap(({ file, stack }) => {
+      let resources: unknown;
+      try {
+        const text = readFileSync(join(folder, file), "utf8");
+        resources = text.trim() === "" ? [] : (JSON.parse(text) as { resources?: unknown }).resources;
+      } catch {
+        return [];
+      }
+      const managed = Array.isArray(resources)
+        ? resources.filter((resource) => (resource as { mode?: unknown }).mode === "managed").length
+        : 0;
+      if (managed === 0) return [];
+      return [
+        `datacenters: ${basename(file)} still holds ${managed} resources of the stack ${stack}, which this configuration no longer makes, so they would run on, orphaned (put the datacenter's entry back as it was with decommission: true and deploy, then delete the entry; README "Removing a datacenter")`,
+      ];
+    });
 }

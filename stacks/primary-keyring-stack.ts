@@ -2,6 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { GossipKeyRotation } from "../constructs/consul/gossip-key-rotation";
 import { TokenRetirement } from "../constructs/consul/token-retirement";
+import { WanMemberPrune } from "../constructs/consul/wan-member-prune";
 import type { DatacenterStack } from "./datacenter-stack";
 import type { FederationPlan } from "./federation-plan";
 import { configureStack } from "./stack-setup";
@@ -13,8 +14,9 @@ import type { TokenSecrets } from "./token-routing";
  * key (rotation.gossipKey, up or down) is rotated here; with the key unchanged, the step finds every agent on it.
  * A refusal (a datacenter that does not answer, an agent missing) stops nothing but this stack.
  *
- * Being last, it also retires the older generations of rotated tokens: by now every datacenter's stack has
- * delivered the new ones (domain/token-rotation.ts).
+ * Being last, it also prunes the servers of decommissioned datacenters from the WAN pool, and retires the older
+ * generations of rotated tokens: by now every datacenter's stack has delivered the new ones
+ * (domain/token-rotation.ts).
  */
 export class PrimaryKeyringStack extends TerraformStack {
   constructor(
@@ -27,6 +29,20 @@ export class PrimaryKeyringStack extends TerraformStack {
     const federation = plan.config;
     configureStack(this, federation, primary.datacenter.config);
     const server = primary.servers[0];
+    // The servers of decommissioned datacenters, destroyed earlier in this deploy, leave the WAN pool before the
+    // keyring counts it (and before anything else looks for their datacenters).
+    const pruned =
+      plan.decommissioned.length > 0
+        ? new WanMemberPrune(this, "wan-member-prune", {
+            host: server.vm.publicIp,
+            hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
+            sshUser: federation.ssh.user,
+            managementToken: primary.secrets.initialManagementToken,
+            servers: plan.decommissioned.flatMap((dc) =>
+              dc.servers.map((node) => ({ node: node.name, datacenter: dc.name })),
+            ),
+          })
+        : undefined;
     new GossipKeyRotation(this, "gossip-key-rotation", {
       host: server.vm.publicIp,
       hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
@@ -38,6 +54,7 @@ export class PrimaryKeyringStack extends TerraformStack {
         agents: dc.servers.length + dc.gateways.length,
         servers: dc.servers.length,
       })),
+      after: pruned ? [pruned.applied] : undefined,
     });
     const retired = props.tokens.acls?.retiredGenerations() ?? [];
     if (retired.length > 0 && props.tokens.acls) {

@@ -3,9 +3,9 @@ import { dirname, join, resolve } from "node:path";
 import { App } from "cdktf";
 import type { IConstruct } from "constructs";
 import type { FederationConfig } from "../config/schema";
-import { FederationCheckError } from "../domain/errors";
+import { ConfigFieldError, FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
-import { protectLocalState } from "./local-state";
+import { orphanedLocalStateProblems, protectLocalState } from "./local-state";
 import { writeReviewableFiles } from "./reviewable-output";
 import { stopRecordingTokenStackTraces } from "./token-stack-traces";
 import { markRemoteStateSensitive } from "./sensitive-remote-state";
@@ -61,7 +61,14 @@ export function synthesizeFederation(
     // synth time of a large federation); every stack declares required_version instead, which Terraform
     // enforces where it actually runs. Stack traces in metadata would put absolute paths into manifest.json.
     const app = new App({ outdir: staging, skipValidation: true, stackTraces: false });
-    customize(buildFederation(app, federation));
+    const built = buildFederation(app, federation);
+    customize(built);
+    const orphaned = orphanedLocalStateProblems(
+      federation,
+      target,
+      built.stacks.map((stack) => stack.node.id),
+    );
+    if (orphaned.length > 0) throw new ConfigFieldError(orphaned);
     try {
       app.synth();
     } catch (error) {

@@ -28,6 +28,7 @@ export function crossFieldChecks(raw: unknown, ctx: Ctx): void {
   checkDatacenterNames(config, ctx);
   checkDerivedNames(config, ctx);
   checkReplaceableNodes(config, ctx);
+  checkDecommissions(config, ctx);
   checkDomains(config, ctx);
   checkNetworks(config, ctx);
   checkAclReferences(config, ctx);
@@ -152,6 +153,42 @@ function checkReplaceableNodes(config: Document, ctx: Ctx): void {
         ctx,
         ["datacenters", index, "replaceNodes"],
         "lists more than one server (replace one server at a time, so that Raft keeps its quorum)",
+      );
+    }
+  });
+}
+
+/**
+ * A datacenter may be decommissioned only where nothing is lost that cannot be had again: never the primary
+ * (it holds the CA, the ACL system and every token, and Consul cannot hand the primary role to another
+ * datacenter: hashicorp/consul#7817), and only with backups on, whose container outlives the datacenter with
+ * its snapshots (its servers' Raft data volumes are destroyed with them).
+ */
+function checkDecommissions(config: Document, ctx: Ctx): void {
+  const backupsOn = asRecord(config.backups).enabled !== false;
+  datacentersOf(config).forEach((dc, index) => {
+    if (dc.decommission !== true) return;
+    const path = ["datacenters", index, "decommission"];
+    if (dc.primary === true) {
+      problem(
+        ctx,
+        path,
+        "the primary cannot be decommissioned: it holds the federation's CA, ACL system and every token, and Consul cannot make another datacenter the primary (remove decommission; decommission the secondaries instead, or destroy every stack to retire the whole federation)",
+      );
+      return;
+    }
+    if (!backupsOn) {
+      problem(
+        ctx,
+        path,
+        `would destroy the servers of ${String(dc.name)} and their Raft data (KV, sessions, prepared queries, local tokens) with no snapshot kept, because backups.enabled is false (turn backups on and deploy, check that "sudo consul-snapshot list" on a server of ${String(dc.name)} shows a snapshot taken after the datacenter was drained, then decommission it)`,
+      );
+    }
+    if (Array.isArray(dc.replaceNodes) && dc.replaceNodes.length > 0) {
+      problem(
+        ctx,
+        ["datacenters", index, "replaceNodes"],
+        "names nodes of a datacenter being decommissioned, whose every node goes (empty the list)",
       );
     }
   });

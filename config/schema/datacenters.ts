@@ -84,4 +84,10 @@ export const datacenterSchema = strictObject({
     .describe(
       "Nodes of this datacenter whose VM may be replaced (destroyed and created again); every other VM refuses any plan that would destroy it. At most one server at a time.",
     ),
+  decommission: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Remove this secondary from the federation at the next deploy: its VMs, volumes, floating IPs and network are destroyed, its servers pruned from the WAN pool and its ACL objects deleted; its snapshot container is kept. Remove the entry only after that deploy (README: Removing a datacenter).",
+    ),
 });

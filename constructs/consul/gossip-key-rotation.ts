@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { SshFileDelivery } from "../compute/ssh-file-delivery";
 import { PropsValidator } from "../validation";
@@ -23,6 +24,8 @@ export interface GossipKeyRotationProps {
    * answers with at least that many members (an agent that is down or has left would miss the new key).
    */
   readonly members: readonly { readonly datacenter: string; readonly agents: number; readonly servers: number }[];
+  /** Steps that must run first (the WAN pool pruned of servers that are gone). @default none */
+  readonly after?: readonly ITerraformDependable[];
 }
 
 /**
@@ -46,6 +49,7 @@ export class GossipKeyRotation extends Construct {
       hostKey: props.hostKey,
       user: props.sshUser,
       applyScript: SCRIPT,
+      dependsOn: props.after,
       // Runs again only for a new key; a rebuilt server needs nothing from it.
       target: "keyring",
       files: [
