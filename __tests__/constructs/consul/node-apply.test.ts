@@ -740,3 +740,59 @@ describe("node-apply.sh and a CA rotation", () => {
     expect(foreign.stderr).toContain("the new certificate is signed by a CA the nodes not reached yet do not trust");
   });
 });
+
+describe("node-apply.sh and a Consul upgrade of a running server", () => {
+  /** The server runs 1.22.3 and is a member; nothing but the package changes. */
+  function upgrade(curlFirst: { match: string; stdout?: string; exit?: number }[] = []) {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    return applyServer({
+      staged: { "manifest.tsv": "" },
+      stubs: healthyStubs({
+        "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.3-1" },
+        curl: { when: [...curlFirst, ...curl.when] },
+      }),
+    });
+  }
+
+  it("checks the quorum before apt runs, whose package script restarts the agent, and restarts it no second time", () => {
+    const run = upgrade();
+    expect(run.status).toBe(0);
+    const install = indexOf(run.calls, /^apt-get .* install .*consul=1\.22\.4-1/);
+    expect(install).toBeGreaterThan(-1);
+    expect(indexOf(run.calls, /autopilot\/health/)).toBeLessThan(install);
+    expect(run.stderr).toContain("the package upgrade restarted consul.service");
+    expect(run.calls.filter((call) => /^systemctl restart consul\.service/.test(call))).toEqual([]);
+    // It still returns only once the server is a healthy voter again.
+    expect(run.calls.slice(install).some((call) => call.includes("autopilot/health"))).toBe(true);
+  });
+
+  it("hands leadership over before apt runs when it leads", () => {
+    const run = upgrade([{ match: "status/leader", stdout: '"10.20.0.10:8300"' }]);
+    const install = indexOf(run.calls, /^apt-get .* install .*consul=1\.22\.4-1/);
+    expect(indexOf(run.calls, /transfer-leader/)).toBeGreaterThan(-1);
+    expect(indexOf(run.calls, /transfer-leader/)).toBeLessThan(install);
+  });
+
+  it("does not upgrade while its datacenter would lose its quorum", () => {
+    const unhealthy = JSON.stringify({
+      Healthy: false,
+      FailureTolerance: 0,
+      Servers: [
+        { Name: "prod2-server-1", Healthy: true, Voter: true },
+        { Name: "prod2-server-2", Healthy: false, Voter: true },
+        { Name: "prod2-server-3", Healthy: true, Voter: true },
+      ],
+    });
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = applyServer({
+      staged: { "manifest.tsv": "" },
+      stubs: healthyStubs({
+        "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.3-1" },
+        curl: { when: [{ match: "autopilot/health", stdout: "429", body: unhealthy }, ...curl.when] },
+      }),
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("would cost its datacenter its quorum");
+    expect(run.calls.some((call) => /^apt-get .* install/.test(call))).toBe(false);
+  });
+});

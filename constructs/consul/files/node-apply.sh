@@ -154,7 +154,7 @@ install_packages() {
 ensure_packages() {
   local packages=("$CONSUL_PACKAGE")
   if [[ -n "${ENVOY_PACKAGE:-}" ]]; then packages+=("$ENVOY_PACKAGE"); fi
-  local missing=() restart=() package name wanted installed
+  local missing=() restart=() package name wanted installed upgrades_running_agent=no
   for package in "${packages[@]}"; do
     name=${package%%=*} wanted=${package#*=}
     installed=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
@@ -163,12 +163,23 @@ ensure_packages() {
       missing+=("$package")
       # New binaries only run after a restart: Consul's restarts the agent (and Envoy, which requires it),
       # Envoy's only the gateway, so that the agent keeps its membership.
-      if [[ "$name" == consul ]]; then restart+=("${START_UNITS[@]}"); else restart+=(consul-mesh-gateway.service); fi
+      if [[ "$name" != consul ]]; then
+        restart+=(consul-mesh-gateway.service)
+      elif [[ -n "$installed" ]] && systemctl is-active --quiet consul.service; then
+        # The old package's postrm restarts a running agent itself when dpkg upgrades it (`systemctl restart
+        # consul` on "upgrade", hashicorp/consul .release/linux/postremove; deb-postrm(5)), and systemd restarts
+        # Envoy with it (Requires=): that is the restart, so it is guarded here, before apt runs.
+        upgrades_running_agent=yes
+      else
+        restart+=("${START_UNITS[@]}")
+      fi
     fi
   done
   if ((${#missing[@]} > 0)); then
+    if [[ "$upgrades_running_agent" == yes ]]; then guard_server_restart; fi
     log "installing ${missing[*]}"
     install_packages "${missing[@]}"
+    if [[ "$upgrades_running_agent" == yes ]]; then log "the package upgrade restarted consul.service"; fi
     changed_units+=("${restart[@]}")
   fi
   for package in "${packages[@]}"; do
@@ -484,6 +495,15 @@ hand_over_leadership() {
   fi
 }
 
+# Before a member server's agent goes down (a restart, a package upgrade): its datacenter must keep its quorum
+# without it, and it hands leadership over if it leads. The marker on the data volume says it is a member; it is
+# read here directly, since a package upgrade comes before the volume step.
+guard_server_restart() {
+  [[ "$NODE_ROLE" == server && -e "$root$JOINED_MARKER" ]] || return 0
+  wait_for 120 "restarting $NODE_NAME now would cost its datacenter its quorum (another server is not a healthy voter): bring that one back, then deploy again" restart_keeps_quorum
+  hand_over_leadership
+}
+
 restart_changed_units() {
   systemctl daemon-reload
   local unit
@@ -491,10 +511,7 @@ restart_changed_units() {
   for unit in "${START_UNITS[@]}"; do
     if systemctl is-active --quiet "$unit"; then
       if [[ " ${changed_units[*]} " == *" $unit "* ]]; then
-        if [[ "$unit" == consul.service && "$NODE_ROLE" == server && "$was_raft_member" == yes ]]; then
-          wait_for 120 "restarting $NODE_NAME now would cost its datacenter its quorum (another server is not a healthy voter): bring that one back, then deploy again" restart_keeps_quorum
-          hand_over_leadership
-        fi
+        if [[ "$unit" == consul.service ]]; then guard_server_restart; fi
         log "restarting $unit"
         systemctl restart "$unit"
       elif [[ " ${reloaded_units[*]} " == *" $unit "* ]]; then
