@@ -796,3 +796,45 @@ describe("node-apply.sh and a Consul upgrade of a running server", () => {
     expect(run.calls.some((call) => /^apt-get .* install/.test(call))).toBe(false);
   });
 });
+
+describe("node-apply.sh and rotated tokens in a secondary", () => {
+  const staged = stagedFiles("prod2-server-1");
+  /** The running server's configuration: the same, with the previous generation of every token. */
+  const installed = (overrides: Record<string, unknown> = {}) => {
+    const config = JSON.parse(staged["consul.json"]);
+    for (const key of Object.keys(config.acl.tokens)) config.acl.tokens[key] = `previous-${key}`;
+    return JSON.stringify({ ...config, ...overrides });
+  };
+  function rotate(tokenSelf: string, config = installed()) {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    return applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": config },
+      stubs: healthyStubs({ curl: { when: [{ match: "acl/token/self", stdout: tokenSelf }, ...curl.when] } }),
+    });
+  }
+
+  it("switches only once every new token resolves through the local agent", () => {
+    const run = rotate("200");
+    expect(run.status).toBe(0);
+    const checks = run.calls.filter((call) => call.includes("/v1/acl/token/self"));
+    // The agent configuration's new tokens (one value here, as Terraform's references are stand-ins) and the
+    // apply script's own; never a secret in the arguments.
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((call) => call.includes("-H @") && !call.includes("value-from-terraform"))).toBe(true);
+    expect(indexOf(run.calls, /acl\/token\/self/)).toBeLessThan(indexOf(run.calls, /^install .*consul\.json/));
+  });
+
+  it("waits, then stops before changing anything, while replication has not brought them", () => {
+    const run = rotate("403");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("a new token does not resolve in this datacenter yet");
+    expect(run.calls.some((call) => /^install .*consul\.json/.test(call))).toBe(false);
+    expect(run.calls.filter((call) => /^systemctl (restart|reload) /.test(call))).toEqual([]);
+  });
+
+  it("does not ask before Connect joins the secondary to the primary (nothing can resolve there yet)", () => {
+    const run = rotate("403", installed({ connect: { enabled: false } }));
+    expect(run.status).toBe(0);
+    expect(run.calls.some((call) => call.includes("/v1/acl/token/self"))).toBe(false);
+  });
+});

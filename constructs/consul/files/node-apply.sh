@@ -249,6 +249,60 @@ validate_staged_config() {
   fi
 }
 
+# A rotated token is made in the primary and reaches a secondary through ACL replication, which runs on its own
+# schedule; a secondary's servers do not ask the primary for a token they have not replicated (the token is "not
+# found"). So before a running node switches to new tokens, each new one must resolve through the local agent
+# (GET /v1/acl/token/self, which any valid token may call): the agent, Envoy and the apply script's own health
+# checks would otherwise run on tokens their datacenter does not know yet. Only where tokens can resolve: ACLs on
+# in the installed configuration, and in a secondary only once Connect joins it to the primary (the mesh stage).
+new_tokens_resolve() {
+  local header
+  for header in "$staging"/token-check-*.header; do
+    [[ -e "$header" ]] || continue
+    [[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" -H @"$header" \
+      "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null)" == 200 ]] || return 1
+    rm -f "$header"
+  done
+}
+
+wait_for_new_tokens() {
+  local installed="$root$CONSUL_CONFIG_FILE"
+  [[ -f "$installed" ]] && systemctl is-active --quiet consul.service || return 0
+  # One header file per token that is new to this node: those of the agent configuration, the gateway's and the
+  # apply script's own. The initial management token exists before anything else and never rotates here.
+  python3 - "$installed" "$staging/$(basename "$CONSUL_CONFIG_FILE")" "$staging" "$root${GATEWAY_ENVIRONMENT_FILE:-/nonexistent}" <<'PY' || return 0
+import json, os, sys
+installed, staged = (json.load(open(path)) for path in sys.argv[1:3])
+staging, gateway_env = sys.argv[3], sys.argv[4]
+acl = installed.get("acl") or {}
+secondary = installed.get("primary_datacenter") not in (None, installed.get("datacenter"))
+if not acl.get("enabled") or (secondary and not (installed.get("connect") or {}).get("enabled")):
+    sys.exit(1)
+old = set((acl.get("tokens") or {}).values())
+new = {v for k, v in ((staged.get("acl") or {}).get("tokens") or {}).items() if k != "initial_management"}
+def env_token(path):
+    try:
+        for line in open(path):
+            if line.startswith("CONSUL_HTTP_TOKEN="):
+                return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+staged_gateway, installed_gateway = env_token(os.path.join(staging, "mesh-gateway.env")), env_token(gateway_env)
+if staged_gateway:
+    new.add(staged_gateway)
+    if installed_gateway:
+        old.add(installed_gateway)
+health = os.path.join(staging, "health-check.token")
+if os.path.exists(health):
+    new.add(open(health).read().split(":", 1)[1].strip())
+for n, token in enumerate(sorted(t for t in new - old if t)):
+    with open(os.path.join(staging, f"token-check-{n}.header"), "w") as f:
+        f.write(f"X-Consul-Token: {token}\n")
+PY
+  wait_for 180 "a new token does not resolve in this datacenter yet (ACL replication from the primary: see /v1/acl/replication on a server here); nothing was changed" new_tokens_resolve
+}
+
 # A new CA bundle or certificate must keep this node and its peers trusting each other while the change rolls: the
 # nodes not reached yet still present certificates like the one installed here and trust what is installed here.
 # So the new bundle must verify the installed certificate, and the installed bundle the new certificate (chain
@@ -588,6 +642,7 @@ mount_data_volume
 validate_staged_config
 refuse_turning_acls_off
 check_trust_continuity
+wait_for_new_tokens
 install_files
 ensure_credential_placeholders
 restart_changed_units
