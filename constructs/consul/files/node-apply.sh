@@ -253,8 +253,9 @@ validate_staged_config() {
 # schedule; a secondary's servers do not ask the primary for a token they have not replicated (the token is "not
 # found"). So before a running node switches to new tokens, each new one must resolve through the local agent
 # (GET /v1/acl/token/self, which any valid token may call): the agent, Envoy and the apply script's own health
-# checks would otherwise run on tokens their datacenter does not know yet. Only where tokens can resolve: ACLs on
-# in the installed configuration, and in a secondary only once Connect joins it to the primary (the mesh stage).
+# checks would otherwise run on tokens their datacenter does not know yet. Only where tokens can resolve and are
+# used: ACLs on in the installed and the new configuration, and in a secondary only once Connect joins it to the
+# primary (the mesh stage).
 new_tokens_resolve() {
   local header
   for header in "$staging"/token-check-*.header; do
@@ -276,7 +277,9 @@ installed, staged = (json.load(open(path)) for path in sys.argv[1:3])
 staging, gateway_env = sys.argv[3], sys.argv[4]
 acl = installed.get("acl") or {}
 secondary = installed.get("primary_datacenter") not in (None, installed.get("datacenter"))
-if not acl.get("enabled") or (secondary and not (installed.get("connect") or {}).get("enabled")):
+if not acl.get("enabled") or not (staged.get("acl") or {}).get("enabled"):
+    sys.exit(1)
+if secondary and not (installed.get("connect") or {}).get("enabled"):
     sys.exit(1)
 old = set((acl.get("tokens") or {}).values())
 new = {v for k, v in ((staged.get("acl") or {}).get("tokens") or {}).items() if k != "initial_management"}
