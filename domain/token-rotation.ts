@@ -52,13 +52,45 @@ export function rotatedAccessorId(federation: string, tokenKey: string, generati
 }
 
 /**
- * A token the last stack retires the older generations of: a token is an older generation when its description
- * is `description`, or `description` followed by " (rotation K)" with K below `current` (the rule is applied by
- * constructs/consul/files/retire-tokens.sh, the program that deletes them).
+ * What the last stack deletes of a rotated token: every generation below `retireBelow` and every one above `current`
+ * (left by a counter set back). A generation is found by its description (`description`, or `description` followed
+ * by " (rotation K)"), which is how the first one, with Consul's random accessor ID, is found, and from the first
+ * rotation on also by its accessor ID, so that a description changed meanwhile hides nothing. The current generation
+ * is never deleted. The rule is applied by constructs/consul/files/retire-tokens.sh, the program that deletes them.
  */
 export interface RetiredGenerations {
   /** The token's description in its first generation. */
   readonly description: string;
-  /** The generation that stays; every one below it is deleted. */
+  /** The generation in use, never deleted. */
   readonly current: number;
+  /** Generations below this one are deleted: `current` for the federation's tokens (delivered by the deploy). */
+  readonly retireBelow: number;
+  /** The current generation's accessor ID. */
+  readonly currentAccessorId: string;
+  /** Accessor IDs of the generations just below `retireBelow` and just above `current` (from the first rotation on). */
+  readonly retiredAccessorIds: readonly string[];
+}
+
+/** How many generations on either side the accessor IDs cover: older ones were deleted by earlier deploys. */
+const ACCESSOR_WINDOW = 3;
+
+/** What the last stack must delete of the token `tokenKey` (see RetiredGenerations). */
+export function retiredGenerations(
+  federation: string,
+  tokenKey: string,
+  description: string,
+  current: number,
+  retireBelow: number,
+): RetiredGenerations {
+  const generations = [
+    ...Array.from({ length: ACCESSOR_WINDOW }, (_, i) => retireBelow - 1 - i),
+    ...Array.from({ length: ACCESSOR_WINDOW }, (_, i) => current + 1 + i),
+  ].filter((generation) => generation >= 1 && generation !== current);
+  return {
+    description,
+    current,
+    retireBelow,
+    currentAccessorId: rotatedAccessorId(federation, tokenKey, current) as string,
+    retiredAccessorIds: generations.map((generation) => rotatedAccessorId(federation, tokenKey, generation) as string),
+  };
 }

@@ -57,14 +57,13 @@ export class PrimaryKeyringStack extends TerraformStack {
       after: pruned ? [pruned.applied] : undefined,
     });
     const retired = props.tokens.acls?.retiredGenerations() ?? [];
-    if (retired.length > 0 && props.tokens.acls) {
+    if (retired.length > 0) {
       new TokenRetirement(this, "token-retirement", {
         host: server.vm.publicIp,
         hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
         sshUser: federation.ssh.user,
         managementToken: primary.secrets.initialManagementToken,
         retired,
-        currentAccessorIds: props.tokens.acls.currentAccessorIds(),
       });
     }
   }

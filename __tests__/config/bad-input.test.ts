@@ -329,7 +329,10 @@ describe("tls", () => {
 
   it("starts every token and the CA at their first generation", () => {
     expect(exampleConfig().rotation).toEqual({ gossipKey: 0, ca: 0, tokens: 0 });
-    expect(exampleConfig().acl.tokens.map((token) => token.rotation)).toEqual([0, 0]);
+    expect(exampleConfig().acl.tokens.map((token) => [token.rotation, token.retireBelow])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it.each<[string, (input: Input) => void, RegExp]>([
@@ -343,6 +346,11 @@ describe("tls", () => {
       "a rotation of one of your tokens given as text",
       (input) => ((input.acl as { tokens: { rotation?: unknown }[] }).tokens[1].rotation = "1"),
       /^acl\.tokens\[1\]\.rotation: must be a whole number of rotations, got "1"/,
+    ],
+    [
+      "retiring the current generation of one of your tokens",
+      (input) => Object.assign((input.acl as { tokens: object[] }).tokens[0], { rotation: 1, retireBelow: 2 }),
+      /^acl\.tokens\[0\]\.retireBelow: would delete the current generation \(1\) too \(at most rotation, 1; raise rotation first\)/,
     ],
   ])("refuses %s, with the field", (_what, change, problem) => {
     expect(problemsOf(change)).toEqual([expect.stringMatching(problem)]);

@@ -68,7 +68,13 @@ const aclTokenSchema = strictObject({
     .min(0, { error: "must be 0 or more" })
     .default(0)
     .describe(
-      "Raise by one to replace this token by a new one (new secret) at the next deploy; the old one is deleted by the last stack of the same deploy. Raise it by one per deploy.",
+      "Raise by one to make a new generation of this token (a new secret) at the next deploy, beside the previous one, which keeps working until you retire it (retireBelow). Raise it by one per deploy.",
+    ),
+  retireBelow: countOf("generations", 1_000_000)
+    .min(0, { error: "must be 0 or more" })
+    .default(0)
+    .describe(
+      "Generations of this token below this number are deleted at the next deploy: set it to `rotation` once every consumer holds the newest secret.",
     ),
 });
 

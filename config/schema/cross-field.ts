@@ -294,6 +294,14 @@ function checkAclReferences(config: Document, ctx: Ctx): void {
     });
     const granted = (Array.isArray(token.policies) ? token.policies.length : 0) + identities.length + services.length;
     if (granted === 0) problem(ctx, path, "grants nothing (give policies, nodeIdentities or serviceIdentities)");
+    const rotation = typeof token.rotation === "number" ? token.rotation : 0;
+    if (typeof token.retireBelow === "number" && token.retireBelow > rotation) {
+      problem(
+        ctx,
+        [...path, "retireBelow"],
+        `would delete the current generation (${rotation}) too (at most rotation, ${rotation}; raise rotation first)`,
+      );
+    }
   });
 }
 

@@ -20,6 +20,7 @@ import { DNS_LABEL, MESH_GATEWAY_SERVICE } from "../../domain/names";
 import {
   otherTokenSlotId,
   RetiredGenerations,
+  retiredGenerations,
   rotatedAccessorId,
   rotatedDescription,
   tokenSlotId,
@@ -59,8 +60,10 @@ export interface CustomAclToken {
   readonly nodeIdentities: readonly { readonly nodeName: string; readonly datacenter: string }[];
   readonly serviceIdentities: readonly { readonly serviceName: string; readonly datacenters?: readonly string[] }[];
   readonly local: boolean;
-  /** The token's generation: raising it replaces the token by a new one (see domain/token-rotation.ts). */
+  /** The token's generation: raising it makes a new token beside the old one (see domain/token-rotation.ts). */
   readonly rotation: number;
+  /** Generations below this one are deleted (once its consumers hold a newer secret); at most `rotation`. */
+  readonly retireBelow: number;
 }
 
 export interface FederationAclsProps {
@@ -112,7 +115,6 @@ export class FederationAcls extends Construct {
   private readonly federation: string;
   private readonly tokenRotation: number;
   private readonly rotated: RetiredGenerations[] = [];
-  private readonly accessors: string[] = [];
 
   constructor(scope: Construct, id: string, props: FederationAclsProps) {
     super(scope, id);
@@ -183,16 +185,11 @@ export class FederationAcls extends Construct {
   }
 
   /**
-   * The tokens that a rotation made a new generation of, with their first description: the older generations
-   * that the last stack deletes once every node holds the new one.
+   * The tokens that were ever rotated (generation above 0), with what the last stack deletes of their other
+   * generations once every node holds the current one.
    */
   retiredGenerations(): readonly RetiredGenerations[] {
-    return this.rotated.filter((token) => token.current > 0);
-  }
-
-  /** The accessor IDs of every token made here, in their current generation: what retiring must never delete. */
-  currentAccessorIds(): readonly string[] {
-    return this.accessors;
+    return this.rotated;
   }
 
   /** The secret of a node's agent token (sensitive). */
@@ -292,7 +289,7 @@ export class FederationAcls extends Construct {
       );
     }
     props.tokens.forEach((token, index) => {
-      this.slottedToken(`token-${index + 1}`, token.rotation, {
+      this.slottedToken(`token-${index + 1}`, token.rotation, token.retireBelow, {
         description: token.description,
         // Built-in "global-management" is referenced by name; the others through their resource, which
         // orders the token after its policies.
@@ -309,8 +306,11 @@ export class FederationAcls extends Construct {
 
   /** One of the federation's own tokens, in the generation of `rotation.tokens`; returns its secret. */
   private federationToken(id: string, config: AclTokenConfig & { readonly description: string }): string {
-    const token = this.slottedToken(id, this.tokenRotation, config);
-    return this.secretOf(token.node.id, token);
+    // The deploy delivers the federation's own tokens to every node before the last stack: every older one goes.
+    const token = this.slottedToken(id, this.tokenRotation, this.tokenRotation, config);
+    // One reading per token, whichever slot holds it: the output that carries the secret to other stacks keeps its
+    // name across rotations, so that their plans, made before this stack applies a rotation, still find it.
+    return this.secretOf(id, token);
   }
 
   /**
@@ -320,6 +320,7 @@ export class FederationAcls extends Construct {
   private slottedToken(
     id: string,
     generation: number,
+    retireBelow: number,
     config: AclTokenConfig & { readonly description: string },
   ): AclToken {
     const slot = tokenSlotId(id, generation);
@@ -333,14 +334,15 @@ export class FederationAcls extends Construct {
       // datacenter that leaves the federation is still destroyed.
       ...(generation > 0 ? { lifecycle: { preventDestroy: true } } : {}),
     });
-    this.accessors.push(token.accessorId);
     // A plain construct where the other slot's token would be: its address is the one Terraform forgets.
     const otherSlot = new Construct(this, otherTokenSlotId(id, generation));
     forgetResource(
       TerraformStack.of(this),
       `${AclToken.tfResourceType}.${TerraformStack.of(this).getLogicalId(otherSlot.node)}`,
     );
-    this.rotated.push({ description: config.description, current: generation });
+    if (generation > 0) {
+      this.rotated.push(retiredGenerations(this.federation, id, config.description, generation, retireBelow));
+    }
     return token;
   }
 

@@ -19,13 +19,12 @@ export interface TokenRetirementProps {
   readonly managementToken: string;
   /** The rotated tokens: each one's first description and current generation. */
   readonly retired: readonly RetiredGenerations[];
-  /** The accessor IDs of every current token, which are never deleted whatever their description says. */
-  readonly currentAccessorIds: readonly string[];
 }
 
 /**
- * Deletes the generations of rotated tokens older than the current one, from one server of the primary, in a
- * stack that runs after every node has received the current generation. Runs again whenever a generation moves.
+ * Deletes the generations of rotated tokens that are retired (see RetiredGenerations), from one server of the
+ * primary, in a stack that runs after every node has received the current generation. Runs again whenever what
+ * it is to delete changes.
  */
 export class TokenRetirement extends Construct {
   constructor(scope: Construct, id: string, props: TokenRetirementProps) {
@@ -51,7 +50,6 @@ export class TokenRetirement extends Construct {
         nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
         localAgentEnvironment("retire.env"),
         nodeFile.staged("retired.json", JSON.stringify(props.retired)),
-        nodeFile.staged("current-accessors.json", JSON.stringify(props.currentAccessorIds)),
         nodeFile.tokenHeader("management-token.header", props.managementToken),
       ],
     });

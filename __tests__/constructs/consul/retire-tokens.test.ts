@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { rotatedDescription } from "../../../domain/token-rotation";
+import { retiredGenerations, rotatedAccessorId, rotatedDescription } from "../../../domain/token-rotation";
 import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript } from "../../support/node-harness";
 import { itWithTool, shellcheck } from "../../support/validators";
@@ -45,24 +45,25 @@ PY
 
 const AGENT = "Agent token of prod2-server-1 (prod2)";
 const NOMAD = "Nomad servers";
-const retired = [
-  { description: AGENT, current: 2 },
-  { description: NOMAD, current: 1 },
-];
-const token = (id: number, Description: string, extra: Partial<Token> = {}): Token => ({
-  AccessorID: `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
+const token = (id: number | string, Description: string, extra: Partial<Token> = {}): Token => ({
+  AccessorID: typeof id === "string" ? id : `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
   Description,
   ...extra,
 });
+const uuid = (key: string, generation: number) => rotatedAccessorId("prod1", key, generation) as string;
+// The agent token at generation 2, retired below it (the deploy delivered it); Nomad's at 1, its previous kept.
+const retired = [
+  retiredGenerations("prod1", "prod2-server-1-agent-token", AGENT, 2, 2),
+  retiredGenerations("prod1", "token-1", NOMAD, 1, 0),
+];
 
-function retire(tokens: readonly Token[], current: readonly string[]) {
+function retire(tokens: readonly Token[], families: readonly object[] = retired) {
   return runNodeScript({
     script: SCRIPT,
     scriptName: "retire-tokens.sh",
     staged: {
       "retire.env": "CONSUL_HTTPS_ADDR=127.0.0.1:8501\nCONSUL_CA_FILE=/etc/consul.d/tls/ca.pem\n",
-      "retired.json": JSON.stringify(retired),
-      "current-accessors.json": JSON.stringify(current),
+      "retired.json": JSON.stringify(families),
       "management-token.header": "X-Consul-Token: management\n",
     },
     stubs: {},
@@ -74,56 +75,73 @@ const deletedIds = (calls: readonly string[]) =>
   calls.filter((call) => call.includes(" -X DELETE ")).map((call) => call.split("/v1/acl/token/")[1]);
 
 describe("retire-tokens.sh", () => {
+  const agent = (generation: number) => uuid("prod2-server-1-agent-token", generation);
   const federation = [
     token(1, AGENT),
-    token(2, rotatedDescription(AGENT, 1)),
-    token(3, rotatedDescription(AGENT, 2)),
+    token(agent(1), rotatedDescription(AGENT, 1)),
+    token(agent(2), rotatedDescription(AGENT, 2)),
     token(4, NOMAD),
-    token(5, rotatedDescription(NOMAD, 1)),
-    // Not generations of a rotated token: a longer description, an operator's own, a future generation.
+    token(uuid("token-1", 1), rotatedDescription(NOMAD, 1)),
+    // Not generations of a rotated token: a longer description, another node's, a malformed number.
     token(6, `${AGENT} spare`),
     token(7, "Agent token of prod2-server-10 (prod2)"),
-    token(8, rotatedDescription(AGENT, 3)),
     token(9, `${AGENT} (rotation 01)`),
   ];
-  const current = [token(3, "").AccessorID, token(5, "").AccessorID];
 
-  it("deletes every generation below the current one, and nothing else", () => {
-    const result = retire(federation, current);
+  it("deletes the federation token's generations below the current one, and keeps the operator's previous one", () => {
+    const result = retire(federation);
     expect(result.status).toBe(0);
-    expect(deletedIds(result.calls)).toEqual([1, 2, 4].map((id) => token(id, "").AccessorID));
+    expect(deletedIds(result.calls)).toEqual([token(1, "").AccessorID, agent(1)]);
     expect(result.stderr).toContain(`deleted "${rotatedDescription(AGENT, 1)}"`);
-    expect(result.stderr).toContain("3 older token generation(s) deleted");
+    expect(result.stderr).toContain("2 retired token generation(s) deleted");
     // The management token travels in a header file, never in arguments.
     expect(result.calls.some((call) => call.includes("management") && !call.includes("@"))).toBe(false);
     expect(result.stagingRemoved).toBe(true);
   });
 
+  it("deletes the operator's previous generation once retireBelow reaches the current one", () => {
+    const result = retire(federation, [retiredGenerations("prod1", "token-1", NOMAD, 1, 1)]);
+    expect(deletedIds(result.calls)).toEqual([token(4, "").AccessorID]);
+  });
+
+  it("deletes a generation above the current one (a counter set back), by description or by accessor ID", () => {
+    const result = retire(
+      [token(agent(2), rotatedDescription(AGENT, 2)), token(agent(3), "renamed meanwhile")],
+      [retiredGenerations("prod1", "prod2-server-1-agent-token", AGENT, 1, 1)],
+    );
+    expect(deletedIds(result.calls)).toEqual([agent(2), agent(3)]);
+  });
+
+  it("finds a retired generation by its accessor ID when its description changed meanwhile", () => {
+    const result = retire([token(agent(1), "Agent token of a renamed node"), token(agent(2), "renamed")]);
+    expect(deletedIds(result.calls)).toEqual([agent(1)]);
+  });
+
   it("never deletes a current token, whatever its description says", () => {
-    const result = retire([token(1, AGENT), token(2, rotatedDescription(AGENT, 1))], [token(1, "").AccessorID]);
+    const result = retire([token(agent(2), AGENT), token(uuid("token-1", 1), NOMAD)]);
     expect(result.status).toBe(0);
-    expect(deletedIds(result.calls)).toEqual([token(2, "").AccessorID]);
+    expect(deletedIds(result.calls)).toEqual([]);
   });
 
   it("counts a token deleted meanwhile as done (a run that stopped half-way)", () => {
-    const result = retire([token(1, AGENT, { vanishes: true }), token(2, NOMAD)], current);
+    const result = retire([token(1, AGENT, { vanishes: true }), token(agent(1), rotatedDescription(AGENT, 1))]);
     expect(result.status).toBe(0);
-    expect(deletedIds(result.calls)).toEqual([token(2, "").AccessorID]);
+    expect(deletedIds(result.calls)).toEqual([agent(1)]);
   });
 
   it("fails when Consul refuses a deletion, saying why", () => {
-    const result = retire([token(1, AGENT, { fails: true }), token(2, NOMAD)], current);
+    const result = retire([token(1, AGENT, { fails: true })]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Consul refused DELETE /v1/acl/token/");
     expect(result.stderr).toContain("No cluster leader");
     expect(result.stagingRemoved).toBe(true);
   });
 
-  it("finds nothing to do once the older generations are gone", () => {
-    const result = retire([token(3, rotatedDescription(AGENT, 2)), token(5, rotatedDescription(NOMAD, 1))], current);
+  it("finds nothing to do once the retired generations are gone", () => {
+    const result = retire([token(agent(2), rotatedDescription(AGENT, 2)), token(4, NOMAD)]);
     expect(result.status).toBe(0);
     expect(deletedIds(result.calls)).toEqual([]);
-    expect(result.stderr).toContain("0 older token generation(s) deleted");
+    expect(result.stderr).toContain("0 retired token generation(s) deleted");
   });
 
   itWithTool("shellcheck", "passes shellcheck", () => {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Deletes the older generations of rotated ACL tokens, on one server of the primary, once every node holds the new
-# one: the last stack runs it after every datacenter's stack has delivered the new tokens. A token is an older
-# generation when its description is the first description of a rotated token, or that description followed by
-# " (rotation K)" with K below the current generation. A token whose accessor ID is one of the federation's current
-# tokens is never deleted, whatever its description says. Consul's ACL API: GET /v1/acl/tokens lists accessor IDs
-# and descriptions (no secrets), DELETE /v1/acl/token/<accessor> deletes one (developer.hashicorp.com/consul/api-docs/acl/tokens).
+# Deletes the retired generations of rotated ACL tokens, on one server of the primary, once every node holds the
+# current one: the last stack runs it after every datacenter's stack has delivered the new tokens. For each rotated
+# token (retired.json), a generation is retired when it is below `retireBelow` or above `current` (a counter set
+# back). Generations are found by description (the first description, or it followed by " (rotation K)"), and by
+# the accessor IDs listed for the generations around the current one, so that a description changed meanwhile hides
+# none of them. The current generation's accessor ID is never deleted, whatever its description says. Consul's ACL
+# API: GET /v1/acl/tokens lists accessor IDs and descriptions, DELETE /v1/acl/token/<accessor> deletes one
+# (developer.hashicorp.com/consul/api-docs/acl/tokens).
 # Usage: sudo retire-tokens.sh STAGING_DIR
 # NODE_ROOT, for tests only, names a scratch root that every absolute path of the node lies under.
 set -euo pipefail
@@ -31,24 +33,29 @@ acl() {
 
 acl GET tokens
 # The accessor IDs to delete, one per line, with what each one was (its description, JSON-quoted) for the log.
-python3 - "$staging/acl.body" "$staging/retired.json" "$staging/current-accessors.json" >"$staging/victims.tsv" <<'PY'
+python3 - "$staging/acl.body" "$staging/retired.json" >"$staging/victims.tsv" <<'PY'
 import json, re, sys
-tokens, retired, current = (json.load(open(path)) for path in sys.argv[1:4])
-current = set(current)
+tokens, retired = (json.load(open(path)) for path in sys.argv[1:3])
+current = {family["currentAccessorId"] for family in retired}
 def generation(description, first):
     if description == first:
         return 0
     match = re.fullmatch(re.escape(first) + r" \(rotation ([1-9][0-9]{0,8})\)", description)
     return int(match.group(1)) if match else None
-for token in tokens:
+def retired_token(token):
     if token["AccessorID"] in current:
-        continue
+        return False
     for family in retired:
+        if token["AccessorID"] in family["retiredAccessorIds"]:
+            return True
         found = generation(token.get("Description", ""), family["description"])
-        if found is not None and found < family["current"]:
-            # The description JSON-quoted: one line, whatever an operator's description holds.
-            print(f"{token['AccessorID']}\t{json.dumps(token['Description'])}")
-            break
+        if found is not None and (found < family["retireBelow"] or found > family["current"]):
+            return True
+    return False
+for token in tokens:
+    if retired_token(token):
+        # The description JSON-quoted: one line, whatever an operator's description holds.
+        print(f"{token['AccessorID']}\t{json.dumps(token.get('Description', ''))}")
 PY
 
 deleted=0
@@ -63,4 +70,4 @@ while IFS=$'\t' read -r accessor description; do
     exit 1
   fi
 done <"$staging/victims.tsv"
-log "$deleted older token generation(s) deleted"
+log "$deleted retired token generation(s) deleted"
