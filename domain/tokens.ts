@@ -28,6 +28,11 @@ export type TokenMechanism =
   /** A key of `acl.tokens` in the agent's configuration file: read when the agent starts. */
   | "agent-config"
   /**
+   * The same, until the ACL system holds the token: then the apply script takes it out of the file (the initial
+   * management token, which Consul needs only to create it when a server first leads).
+   */
+  | "bootstrap-config"
+  /**
    * `PUT /v1/agent/token/<kind>` on the running agent, from the ACL stack over SSH: for agents that start
    * before their token can exist (the primary's servers, whose ACL system makes it). Kept by token persistence.
    */
@@ -64,7 +69,7 @@ export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
   }
   if (role.datacenterRole === "primary") {
     return [
-      { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
+      { token: "initial-management", mechanism: "bootstrap-config", fromStage: "acl" },
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
       { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },
@@ -90,6 +95,7 @@ const ROLE_LABELS: readonly [string, NodeRole][] = [
 
 const MECHANISM_LABELS: Record<TokenMechanism, string> = {
   "agent-config": "`acl.tokens` in `consul.json`, read at start",
+  "bootstrap-config": "`acl.tokens` in `consul.json` until the ACL system holds it, then removed by `node-apply.sh`",
   "agent-api": "`PUT /v1/agent/token/<token>` from the ACL stack, kept by token persistence",
   "apply-script": "`health-check.token` beside `node-apply.sh`, removed when it ends",
   "gateway-environment": "`CONSUL_HTTP_TOKEN` in `mesh-gateway.env`, read by `consul connect envoy`",

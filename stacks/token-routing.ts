@@ -76,6 +76,7 @@ export function routeTokens(node: PlannedNode, stage: RolloutStage, secrets: Tok
     if (secret === undefined) continue;
     switch (route.mechanism) {
       case "agent-config":
+      case "bootstrap-config":
         agentConfig[AGENT_CONFIG_KEYS[route.token] as string] = secret;
         break;
       case "agent-api":

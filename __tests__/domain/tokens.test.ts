@@ -6,7 +6,7 @@ import { REPO_ROOT } from "../support/fixtures";
 describe("token routing", () => {
   it("gives the primary's servers their agent and DNS tokens through the API: they start before those exist", () => {
     expect(tokenRoutes({ kind: "server", datacenterRole: "primary" })).toEqual([
-      { token: "initial-management", mechanism: "agent-config", fromStage: "acl" },
+      { token: "initial-management", mechanism: "bootstrap-config", fromStage: "acl" },
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
       { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },

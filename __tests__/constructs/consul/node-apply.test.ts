@@ -838,3 +838,82 @@ describe("node-apply.sh and rotated tokens in a secondary", () => {
     expect(run.calls.some((call) => call.includes("/v1/acl/token/self"))).toBe(false);
   });
 });
+
+describe("node-apply.sh and the initial management token of a primary server", () => {
+  const staged = stagedFiles("prod1-server-1");
+  const MARKER = "/opt/consul/.consul-federation-acl-bootstrapped";
+  const installedConfig = (run: { root: string }) =>
+    JSON.parse(readFileSync(join(run.root, "etc/consul.d/consul.json"), "utf8")) as { acl: { tokens?: object } };
+  function applyPrimary(tokenSelf: string, existing: Record<string, string> = {}) {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    return runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged,
+      existing: { ...existingServer, ...existing },
+      stubs: healthyStubs({
+        curl: {
+          when: [
+            { match: "acl/token/self", stdout: tokenSelf },
+            { match: "autopilot/health", stdout: "200", body: primaryHealthy },
+            ...curl.when,
+          ],
+        },
+      }),
+    });
+  }
+  const primaryHealthy = JSON.stringify({
+    Healthy: true,
+    FailureTolerance: 1,
+    Servers: [1, 2, 3].map((n) => ({ Name: `prod1-server-${n}`, Healthy: true, Voter: true })),
+  });
+
+  it("is delivered in consul.json (Consul creates it when a server first leads)", () => {
+    expect(JSON.parse(staged["consul.json"]).acl.tokens).toHaveProperty("initial_management");
+  });
+
+  it("leaves no file holding it once the ACL system holds it, and restarts nothing for that", () => {
+    const run = applyPrimary("200");
+    expect(run.status).toBe(0);
+    expect(installedConfig(run).acl.tokens ?? {}).not.toHaveProperty("initial_management");
+    expect(existsSync(join(run.root, MARKER.slice(1)))).toBe(true);
+    expect(run.stderr).toContain("the ACL system holds the initial management token");
+    // The next delivery, with the same files: the token is taken out of the staged file before it is compared, so
+    // consul.json counts as unchanged and the agent keeps running.
+    const onlyConfig = staged["manifest.tsv"]
+      .split("\n")
+      .filter((line) => line.split("\t")[3] === "consul.json")
+      .join("\n");
+    const again = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged: { ...staged, "manifest.tsv": `${onlyConfig}\n` },
+      existing: {
+        ...existingServer,
+        [MARKER]: "",
+        "/etc/consul.d/consul.json": readFileSync(join(run.root, "etc/consul.d/consul.json"), "utf8"),
+      },
+      existingPermissions: { "/etc/consul.d/consul.json": "640 root consul" },
+      stubs: healthyStubs({
+        curl: {
+          when: [
+            { match: "acl/token/self", stdout: "200" },
+            { match: "autopilot/health", stdout: "200", body: primaryHealthy },
+            ...(healthyStubs().curl as { when: { match: string }[] }).when,
+          ],
+        },
+      }),
+    });
+    expect(again.status).toBe(0);
+    expect(again.stderr).not.toContain("updated /etc/consul.d/consul.json");
+    expect(again.calls).not.toContain("systemctl restart consul.service");
+    expect(again.calls).toContainEqual(expect.stringMatching(/^consul validate /));
+  });
+
+  it("keeps it while the ACL system does not hold it yet (a datacenter being bootstrapped)", () => {
+    const run = applyPrimary("403");
+    expect(run.status).toBe(0);
+    expect(installedConfig(run).acl.tokens).toHaveProperty("initial_management");
+    expect(existsSync(join(run.root, MARKER.slice(1)))).toBe(false);
+  });
+});

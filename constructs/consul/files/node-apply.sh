@@ -218,6 +218,8 @@ find_data_device() {
 
 was_raft_member=no
 JOINED_MARKER="$DATA_DIR/.consul-federation-joined"
+# Written once the ACL system holds the initial management token: from then on no file on the node keeps it.
+ACL_BOOTSTRAPPED_MARKER="$DATA_DIR/.consul-federation-acl-bootstrapped"
 mount_data_volume() {
   [[ -n "${DATA_VOLUME_ID:-}" ]] || return 0
   wait_for 300 "no disk of volume $DATA_VOLUME_ID appeared in /dev/disk/by-id" find_data_device
@@ -247,6 +249,49 @@ validate_staged_config() {
   if ! consul validate -quiet "$staging/$(basename "$CONSUL_CONFIG_FILE")"; then
     fail "the new configuration is invalid; nothing was changed"
   fi
+}
+
+# The primary's servers receive the initial management token in acl.tokens.initial_management, which Consul reads
+# only when a server takes leadership, to create that token if the ACL system lacks it (developer.hashicorp.com/
+# consul/docs/reference/agent/configuration-file/acl, initial_management). Once the ACL system holds it, no file
+# needs it: it is taken out of the staged configuration before anything is compared or installed, so that the
+# installed consul.json never holds it again (nor any copy of it). A server of a datacenter that is new, or
+# rebuilt on a new volume, keeps it until then.
+drop_bootstrapped_management_token() {
+  local config="$1"
+  python3 - "$config" <<'PY'
+import json, os, sys
+path = sys.argv[1]
+config = json.load(open(path))
+tokens = (config.get("acl") or {}).get("tokens") or {}
+if "initial_management" not in tokens:
+    sys.exit(1)
+del tokens["initial_management"]
+if not tokens:
+    del config["acl"]["tokens"]
+# Written in place, keeping the file's owner and mode (the installed one is the agent's, root:consul 0640).
+with open(path, "r+") as f:
+    f.seek(0)
+    f.write(json.dumps(config, indent=2) + "\n")
+    f.truncate()
+PY
+}
+
+strip_management_token_if_bootstrapped() {
+  [[ "$NODE_ROLE" == server && -e "$root$ACL_BOOTSTRAPPED_MARKER" ]] || return 0
+  drop_bootstrapped_management_token "$staging/$(basename "$CONSUL_CONFIG_FILE")" || true
+}
+
+# After a primary server is healthy: once the management token resolves (the ACL system holds it), the marker is
+# written and the installed configuration loses it. The running agent keeps what it read; nothing restarts.
+record_acl_bootstrap() {
+  [[ "$NODE_ROLE" == server && ! -e "$root$ACL_BOOTSTRAPPED_MARKER" && -s "$staging/health-check.token" ]] || return 0
+  grep -q '"initial_management"' "$root$CONSUL_CONFIG_FILE" 2>/dev/null || return 0
+  [[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" \
+    -H @"$staging/health-check.token" "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null)" == 200 ]] || return 0
+  touch "$root$ACL_BOOTSTRAPPED_MARKER"
+  drop_bootstrapped_management_token "$root$CONSUL_CONFIG_FILE" || true
+  log "the ACL system holds the initial management token: it is no longer kept in $CONSUL_CONFIG_FILE"
 }
 
 # A rotated token is made in the primary and reaches a secondary through ACL replication, which runs on its own
@@ -642,6 +687,7 @@ converge_apt_sources
 ensure_packages
 secure_consul_directories
 mount_data_volume
+strip_management_token_if_bootstrapped
 validate_staged_config
 refuse_turning_acls_off
 check_trust_continuity
@@ -651,4 +697,5 @@ ensure_credential_placeholders
 restart_changed_units
 remove_retired_paths
 wait_until_node_healthy
+record_acl_bootstrap
 log "node converged (${NODE_ROLE})"
