@@ -47,6 +47,8 @@ export class PrimaryAclStack extends TerraformStack {
     new ConsulProvider(this, "consul", {
       address: apiAddress(this, primary),
       scheme: "https",
+      // Every CA the servers' certificates may come from during a CA rotation: the provider's API client reads a
+      // bundle into its pool (ca_pem, go-rootcerts' ConfigureTLS: "a PEM-encoded certificate or bundle").
       caPem: primary.secrets.caTrustBundle,
       token: primary.secrets.initialManagementToken,
       datacenter: primary.datacenter.name,
