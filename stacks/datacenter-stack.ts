@@ -129,6 +129,11 @@ export class DatacenterStack extends TerraformStack {
       : [];
     addressOutputs(this, this.servers, this.gateways);
     if (this.pki) {
+      new TerraformOutput(this, "ca-trust-bundle", {
+        description:
+          "The CA certificates every node trusts (previous, current and next generation): what HTTPS clients outside the federation (operators' CONSUL_CACERT, Nomad's consul.ca_file) must trust before a CA rotation",
+        value: this.secrets.caTrustBundle,
+      });
       new TerraformOutput(this, "certificate-expiry", {
         description:
           "When the CA and every node's certificate end (RFC 3339); a certificate within tls.renewBeforeDays of its end is issued again at the next deploy",

@@ -348,6 +348,11 @@ describe("tls", () => {
       /^acl\.tokens\[1\]\.rotation: must be a whole number of rotations, got "1"/,
     ],
     [
+      "two of your tokens with one description",
+      (input) => ((input.acl as { tokens: { description: string }[] }).tokens[1].description = "Nomad servers"),
+      /^acl\.tokens\[1\]\.description: "Nomad servers" is also the description of acl\.tokens\[0\] \(give each token its own description/,
+    ],
+    [
       "retiring the current generation of one of your tokens",
       (input) => Object.assign((input.acl as { tokens: object[] }).tokens[0], { rotation: 1, retireBelow: 2 }),
       /^acl\.tokens\[0\]\.retireBelow: would delete the current generation \(1\) too \(at most rotation, 1; raise rotation first\)/,

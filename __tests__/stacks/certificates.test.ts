@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { loadFederationConfig } from "../../config/load";
 import { itWithTool } from "../support/validators";
 import { EXAMPLE_CONFIG_PATH, exampleConfig } from "../support/fixtures";
+import { exampleStacks } from "../support/example";
 import { resourcesOf, synthesize } from "../support/synth";
 
 describe("certificates of the example federation", () => {
@@ -114,6 +115,16 @@ describe("certificate lifetimes and renewal", () => {
     for (const value of Object.values(output.value)) {
       expect(value).toMatch(/^\$\{tls_(self_signed|locally_signed)_cert\.[\w-]+\.validity_end_time\}$/);
     }
+  });
+});
+
+describe("the trust bundle as an output", () => {
+  it("gives clients outside the federation every CA the nodes trust, as public certificates only", () => {
+    const output = JSON.parse(exampleStacks().get("prod1") as string).output["ca-trust-bundle"];
+    expect(output.sensitive).toBeUndefined();
+    expect(output.value).toMatch(
+      /^\$\{tls_self_signed_cert\.federation-secrets_ca_cert_\w+\.cert_pem\}\$\{tls_self_signed_cert\.federation-secrets_ca-rotation-1_cert_\w+\.cert_pem\}$/,
+    );
   });
 });
 

@@ -270,8 +270,20 @@ function checkAclReferences(config: Document, ctx: Ctx): void {
     }
   });
   const tokens = Array.isArray(acl.tokens) ? acl.tokens.map(asRecord) : [];
+  // A token's description is how the last stack finds its first generation once it rotates.
+  const described = new Map<unknown, number>();
   tokens.forEach((token, index) => {
     const path = ["acl", "tokens", index];
+    const twin = described.get(token.description);
+    if (twin !== undefined && typeof token.description === "string") {
+      problem(
+        ctx,
+        [...path, "description"],
+        `"${token.description}" is also the description of acl.tokens[${twin}] (give each token its own description: a rotation finds a token's earlier generations by it)`,
+      );
+    } else {
+      described.set(token.description, index);
+    }
     if (Array.isArray(token.policies)) {
       token.policies.forEach((name, i) => {
         if (!policyNames.has(name))

@@ -139,10 +139,10 @@ describe("node-apply.sh on a server", () => {
     expect(indexOf(run.calls, /^curl .*\/v1\/status\/peers/)).toBeGreaterThan(-1);
   });
 
-  it("changes nothing when the new configuration is invalid", () => {
+  it("installs no file when the new configuration is invalid", () => {
     const run = applyServer({ stubs: healthyStubs({ consul: { exit: 1 } }) });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/the new configuration is invalid; nothing was changed/);
+    expect(run.stderr).toMatch(/the new configuration is invalid; no file was installed/);
     expect(run.calls.filter((call) => /^install -m/.test(call))).toEqual([]);
     expect(run.calls.filter((call) => /^systemctl (re)?start/.test(call))).toEqual([]);
   });
@@ -973,5 +973,46 @@ describe("node-apply.sh and a new management token", () => {
     const run = applyPrimary({ current: "403", previous: "200", put: "403" });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("Consul refused the new management token");
+  });
+});
+
+describe("node-apply.sh refuses before anything changes", () => {
+  it("checks new tokens before a package upgrade, whose package script would restart the agent", () => {
+    const staged = stagedFiles("prod2-server-1");
+    const config = JSON.parse(staged["consul.json"]);
+    for (const key of Object.keys(config.acl.tokens)) config.acl.tokens[key] = `previous-${key}`;
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": JSON.stringify(config) },
+      stubs: healthyStubs({
+        "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.3-1" },
+        curl: { when: [{ match: "acl/token/self", stdout: "403" }, ...curl.when] },
+      }),
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("a new token does not resolve in this datacenter yet");
+    expect(run.calls.some((call) => /^apt-get .* install/.test(call))).toBe(false);
+  });
+
+  it("does not restart unchecked when ACLs refuse the quorum check with tokens that resolve", () => {
+    const staged = stagedFiles("prod2-server-1");
+    const config = JSON.parse(staged["consul.json"]);
+    config.acl.tokens.agent = "previous-agent";
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": JSON.stringify(config) },
+      stubs: healthyStubs({
+        curl: {
+          when: [
+            { match: "acl/token/self", stdout: "200" },
+            { match: "autopilot/health", stdout: "403" },
+            ...curl.when,
+          ],
+        },
+      }),
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("ACLs refused the quorum check with a token that resolves here");
+    expect(run.calls).not.toContain("systemctl restart consul.service");
   });
 });

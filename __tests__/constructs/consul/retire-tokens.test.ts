@@ -16,6 +16,7 @@ interface Token {
   readonly AccessorID: string;
   readonly Description: string;
   readonly SecretID?: string;
+  readonly CreateTime?: string;
   readonly vanishes?: boolean;
   readonly fails?: boolean;
 }
@@ -37,7 +38,7 @@ if url.endswith("/v1/acl/token/self"):
     if "-w" in args: print("200" if token else "403", end="")
     sys.exit(0 if token or "--fail-with-body" not in args else 22)
 if method == "GET" and url.endswith("/v1/acl/tokens"):
-    open(out, "w").write(json.dumps([{k: v for k, v in t.items() if k in ("AccessorID", "Description")} for t in tokens if not t.get("vanishes")]))
+    open(out, "w").write(json.dumps([{k: v for k, v in t.items() if k in ("AccessorID", "Description", "CreateTime")} for t in tokens if not t.get("vanishes")]))
     sys.exit(0)
 accessor = url.rsplit("/", 1)[1]
 token = next((t for t in tokens if t["AccessorID"] == accessor), None)
@@ -52,9 +53,13 @@ PY
 
 const AGENT = "Agent token of prod2-server-1 (prod2)";
 const NOMAD = "Nomad servers";
+/** Tokens made before the rotation; the current generations below are made later (nanoseconds, as Consul writes). */
+const EARLIER = "2026-01-01T00:00:00.5Z";
+const LATER = "2026-06-01T00:00:00.123456789Z";
 const token = (id: number | string, Description: string, extra: Partial<Token> = {}): Token => ({
   AccessorID: typeof id === "string" ? id : `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
   Description,
+  CreateTime: EARLIER,
   ...extra,
 });
 const uuid = (key: string, generation: number) => rotatedAccessorId("prod1", key, generation) as string;
@@ -93,9 +98,9 @@ describe("retire-tokens.sh", () => {
   const federation = [
     token(1, AGENT),
     token(agent(1), rotatedDescription(AGENT, 1)),
-    token(agent(2), rotatedDescription(AGENT, 2)),
+    token(agent(2), rotatedDescription(AGENT, 2), { CreateTime: LATER }),
     token(4, NOMAD),
-    token(uuid("token-1", 1), rotatedDescription(NOMAD, 1)),
+    token(uuid("token-1", 1), rotatedDescription(NOMAD, 1), { CreateTime: LATER }),
     // Not generations of a rotated token: a longer description, another node's, a malformed number.
     token(6, `${AGENT} spare`),
     token(7, "Agent token of prod2-server-10 (prod2)"),
@@ -143,8 +148,16 @@ describe("retire-tokens.sh", () => {
     expect(deletedIds(result.calls)).toEqual([agent(1)]);
   });
 
+  it("leaves a token of the same words that someone made after the current generation", () => {
+    const result = retire([
+      token(agent(2), rotatedDescription(AGENT, 2), { CreateTime: LATER }),
+      token(1, AGENT, { CreateTime: "2026-07-01T00:00:00+02:00" }),
+    ]);
+    expect(deletedIds(result.calls)).toEqual([]);
+  });
+
   it("fails when Consul refuses a deletion, saying why", () => {
-    const result = retire([token(1, AGENT, { fails: true })]);
+    const result = retire([token(1, AGENT, { fails: true }), token(agent(2), AGENT, { CreateTime: LATER })]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Consul refused DELETE /v1/acl/token/");
     expect(result.stderr).toContain("No cluster leader");

@@ -244,10 +244,11 @@ mount_data_volume() {
   if [[ -e "$root$JOINED_MARKER" ]]; then was_raft_member=yes; fi
 }
 
-# Checked before anything is installed, so an invalid configuration changes nothing on the node.
+# Checked, with the Consul release the node is to run, before any file is installed: an invalid configuration
+# changes no file on the node.
 validate_staged_config() {
   if ! consul validate -quiet "$staging/$(basename "$CONSUL_CONFIG_FILE")"; then
-    fail "the new configuration is invalid; nothing was changed"
+    fail "the new configuration is invalid; no file was installed"
   fi
 }
 
@@ -339,6 +340,10 @@ new_tokens_resolve() {
   done
 }
 
+# Whether this node's tokens must resolve: set below, before anything changes. Where they must, an ACL refusal of
+# the quorum check before a restart stops the deploy instead of letting the restart go on unchecked.
+tokens_must_resolve=no
+
 wait_for_new_tokens() {
   local installed="$root$CONSUL_CONFIG_FILE"
   [[ -f "$installed" ]] && systemctl is-active --quiet consul.service || return 0
@@ -376,6 +381,7 @@ for n, token in enumerate(sorted(t for t in new - old if t)):
     with open(os.path.join(staging, f"token-check-{n}.header"), "w") as f:
         f.write(f"X-Consul-Token: {token}\n")
 PY
+  tokens_must_resolve=yes
   wait_for 180 "a new token does not resolve in this datacenter yet (ACL replication from the primary: see /v1/acl/replication on a server here); nothing was changed" new_tokens_resolve
 }
 
@@ -585,7 +591,13 @@ others = sum(1 for s in servers if s.get("Healthy") and s.get("Name") != sys.arg
 sys.exit(0 if len(servers) <= 1 or others >= len(servers) // 2 + 1 else 1)
 PY
       ;;
-    401 | 403) status=0 ;;
+    401 | 403)
+      if [[ "$tokens_must_resolve" == yes ]]; then
+        log "ACLs refused the quorum check with a token that resolves here; not restarting $NODE_NAME unchecked"
+      else
+        status=0
+      fi
+      ;;
   esac
   rm -f "$body"
   return "$status"
@@ -650,7 +662,7 @@ restart_changed_units() {
         systemctl reload "$unit"
         if [[ "$unit" == consul.service ]] && ! try_for 30 serves_installed_certificate; then
           log "$unit still serves its previous certificate after the reload; restarting it"
-          hand_over_leadership
+          guard_server_restart
           systemctl restart "$unit"
         fi
       else
@@ -712,15 +724,16 @@ wait_until_node_healthy() {
 wait_for_cloud_init
 ensure_system_users
 converge_apt_sources
-ensure_packages
-secure_consul_directories
-mount_data_volume
+# What can refuse the change comes before anything changes (a package upgrade restarts the agent itself).
 ensure_management_token
-strip_management_token_if_bootstrapped
-validate_staged_config
 refuse_turning_acls_off
 check_trust_continuity
 wait_for_new_tokens
+ensure_packages
+secure_consul_directories
+mount_data_volume
+strip_management_token_if_bootstrapped
+validate_staged_config
 install_files
 ensure_credential_placeholders
 restart_changed_units

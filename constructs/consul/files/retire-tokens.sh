@@ -2,9 +2,10 @@
 # Deletes the retired generations of rotated ACL tokens, on one server of the primary, once every node holds the
 # current one: the last stack runs it after every datacenter's stack has delivered the new tokens. For each rotated
 # token (retired.json), a generation is retired when it is below `retireBelow` or above `current` (a counter set
-# back). Generations are found by description (the first description, or it followed by " (rotation K)"), and by
-# the accessor IDs listed for the generations around the current one, so that a description changed meanwhile hides
-# none of them. The current generation's accessor ID is never deleted, whatever its description says. Consul's ACL
+# back). Generations are found by the accessor IDs listed for the generations around the current one (a description
+# changed meanwhile hides none of them), and by description (the first description, or it followed by
+# " (rotation K)") among tokens made before the current generation (the first generation has Consul's random
+# accessor ID). The current generation's accessor ID is never deleted, whatever its description says. Consul's ACL
 # API: GET /v1/acl/tokens lists accessor IDs and descriptions, DELETE /v1/acl/token/<accessor> deletes one
 # (developer.hashicorp.com/consul/api-docs/acl/tokens).
 # Usage: sudo retire-tokens.sh STAGING_DIR
@@ -35,8 +36,17 @@ acl GET tokens
 # The accessor IDs to delete, one per line, with what each one was (its description, JSON-quoted) for the log.
 python3 - "$staging/acl.body" "$staging/retired.json" >"$staging/victims.tsv" <<'PY'
 import json, re, sys
+from datetime import datetime
 tokens, retired = (json.load(open(path)) for path in sys.argv[1:3])
 current = {family["currentAccessorId"] for family in retired}
+def instant(text):
+    # Consul writes RFC 3339 with up to nine fractional digits, which fromisoformat does not read: split them off.
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)", text or "")
+    if not match:
+        return None
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    return (int(datetime.fromisoformat(match.group(1) + zone).timestamp()), int((match.group(2) or "0").ljust(9, "0")))
+created = {token["AccessorID"]: instant(token.get("CreateTime")) for token in tokens}
 def generation(description, first):
     if description == first:
         return 0
@@ -48,8 +58,13 @@ def retired_token(token):
     for family in retired:
         if token["AccessorID"] in family["retiredAccessorIds"]:
             return True
+        # By description only what was made before the current generation: a token an operator made later with the
+        # same words is not one of ours.
+        newest, made = created.get(family["currentAccessorId"]), created.get(token["AccessorID"])
         found = generation(token.get("Description", ""), family["description"])
-        if found is not None and (found < family["retireBelow"] or found > family["current"]):
+        if found is None or newest is None or made is None or not made < newest:
+            continue
+        if found < family["retireBelow"] or found > family["current"]:
             return True
     return False
 for token in tokens:
