@@ -12,15 +12,6 @@
  */
 import { createHash } from "node:crypto";
 
-/** The management token's key in its accessor IDs (`rotatedAccessorId`) from its first rotation on. */
-export const MANAGEMENT_TOKEN_KEY = "management-token";
-
-/**
- * The management token's first description from its first rotation on (the one the ACL system began with carries
- * Consul's own description); each generation says which rotation made it.
- */
-export const MANAGEMENT_TOKEN_DESCRIPTION = "Management token of Terraform and the federation's scripts";
-
 /** The address suffix of the slot that holds odd generations; even ones keep the token's original address. */
 export const ODD_GENERATION_SLOT = "-rotated";
 

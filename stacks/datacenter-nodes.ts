@@ -4,15 +4,8 @@ import type { PinnedImage } from "../constructs/compute/pinned-image";
 import type { FederationSecrets } from "../constructs/consul/federation-secrets";
 import type { AgentCertificateSource, ConsulNodeProps } from "../constructs/consul/node-files";
 import { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
-import { ConsulServerNode, ConsulServerNodeProps } from "../constructs/consul/server-node";
-import { BUILT_IN_POLICIES } from "../domain/acl-rules";
+import { ConsulServerNode } from "../constructs/consul/server-node";
 import type { PlannedNode } from "../domain/layout";
-import {
-  MANAGEMENT_TOKEN_DESCRIPTION,
-  MANAGEMENT_TOKEN_KEY,
-  rotatedAccessorId,
-  rotatedDescription,
-} from "../domain/token-rotation";
 import type { DatacenterFoundation } from "./datacenter-foundation";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
 import { aclSettings, agentSettings, backupSchedule, nodePackages } from "./node-settings";
@@ -88,25 +81,6 @@ function nodeProps(
  * The datacenter's servers, chained so that settings roll one server at a time; the last one waits
  * for a leader, so whatever depends on the servers finds a working cluster.
  */
-/**
- * From the first rotation of the management token on, the primary's servers carry the token of the current
- * generation as Consul's API takes it, and the previous generations' secrets to make it with.
- */
-function managementTokenRotation(ctx: NodeGroupContext): ConsulServerNodeProps["managementTokenRotation"] {
-  const { plan, datacenter, secrets } = ctx;
-  const generation = plan.config.rotation.managementToken;
-  if (datacenter.role !== "primary" || !plan.stage.acl || generation === 0) return undefined;
-  return {
-    token: JSON.stringify({
-      SecretID: secrets.initialManagementToken,
-      AccessorID: rotatedAccessorId(datacenter.name, MANAGEMENT_TOKEN_KEY, generation),
-      Description: rotatedDescription(MANAGEMENT_TOKEN_DESCRIPTION, generation),
-      Policies: [{ Name: BUILT_IN_POLICIES.globalManagement }],
-    }),
-    previous: secrets.previousManagementTokens,
-  };
-}
-
 export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServerNode[] {
   const { plan, datacenter } = ctx;
   const secondary = datacenter.role === "secondary";
@@ -135,7 +109,6 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
         healthCheckToken: tokens.applyScript,
-        managementTokenRotation: managementTokenRotation(ctx),
         backup: ctx.snapshots && {
           ...backupSchedule(plan.config),
           container: ctx.snapshots.container,

@@ -78,7 +78,6 @@ export class DatacenterStack extends TerraformStack {
         caValidity: caCertificateValidity(plan.config),
         gossipKeyRotation: plan.config.rotation.gossipKey,
         caRotation: plan.config.rotation.ca,
-        managementTokenRotation: plan.config.rotation.managementToken,
       });
     const validity = certificateValidity(plan.config);
     if (!props.pki) {

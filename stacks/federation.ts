@@ -10,7 +10,7 @@ import { planFederation } from "./federation-plan";
 import { PrimaryAclStack } from "./primary-acl-stack";
 import { PrimaryGatewaysStack } from "./primary-gateways-stack";
 import { PrimaryKeyringStack } from "./primary-keyring-stack";
-import { gateRotations, recordCompletedRotations } from "./rotation-gate";
+import { gateCaRotation, recordCompletedRotations } from "./rotation-gate";
 
 export interface Federation {
   readonly primary: DatacenterStack;
@@ -77,9 +77,8 @@ export function buildFederation(scope: Construct, federation: FederationConfig):
     tokens: primaryAcl.tokens,
   });
   for (const stack of [primaryGateways, ...secondaries]) primaryKeyring.addDependency(stack);
-  const gated = { ca: federation.rotation.ca, managementToken: federation.rotation.managementToken };
-  recordCompletedRotations(primaryKeyring, gated);
-  gateRotations(primary, primaryKeyring, gated);
+  recordCompletedRotations(primaryKeyring, { ca: federation.rotation.ca });
+  if (federation.rotation.ca > 0) gateCaRotation(primary, primaryKeyring, federation.rotation.ca);
   const stacks = [primary, ...decommissioned, primaryAcl, primaryGateways, ...secondaries, primaryKeyring];
   // cdktf applies the aspects of a stack and its children, not those of the app: one instance on every
   // stack, so that a finding is reported once.

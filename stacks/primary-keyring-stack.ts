@@ -57,17 +57,13 @@ export class PrimaryKeyringStack extends TerraformStack {
       after: pruned ? [pruned.applied] : undefined,
     });
     const retired = props.tokens.acls?.retiredGenerations() ?? [];
-    // The management token's earlier generations go last, once nothing of this deploy needs them.
-    const previousManagementTokens =
-      plan.stage.acl && federation.rotation.managementToken > 0 ? primary.secrets.previousManagementTokens : [];
-    if (retired.length > 0 || previousManagementTokens.length > 0) {
+    if (retired.length > 0) {
       new TokenRetirement(this, "token-retirement", {
         host: server.vm.publicIp,
         hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
         sshUser: federation.ssh.user,
         managementToken: primary.secrets.initialManagementToken,
         retired,
-        previousManagementTokens,
       });
     }
   }

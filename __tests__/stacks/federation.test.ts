@@ -270,13 +270,11 @@ describe("rollout stages", () => {
         ),
       ),
       // A rotated gossip key: the keyring step and new consul.json files, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 1, ca: 0, managementToken: 0, tokens: 0 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 1, ca: 0, tokens: 0 }))),
       // Rotated tokens: new secrets in every node's files, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, managementToken: 0, tokens: 1 }))),
-      // A new management token: made from the previous one by the primary's first server, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, managementToken: 1, tokens: 0 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, tokens: 1 }))),
       // A new CA: certificates issued again and a new trust bundle on every node, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 1, managementToken: 0, tokens: 0 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 1, tokens: 0 }))),
       // Backups on, off, on another schedule: files and units on running servers, never a new VM.
       synthesize(atStage("enforced", (c) => (c.backups = { ...c.backups, enabled: false }))),
       synthesize(atStage("enforced", (c) => (c.backups = { enabled: true, schedule: "00/6:00", retain: 5 }))),

@@ -11,17 +11,12 @@ const haveTerraform = spawnSync("terraform", ["version"]).status === 0;
 const itWithTerraform = haveTerraform ? it : it.skip;
 
 /** The primary stack's gate and the reading it judges, as emitted, run by Terraform against a last stack's state. */
-function planGate(
-  generation: number,
-  completed: number | undefined,
-  counter: "ca" | "managementToken" = "ca",
-  recorded: object = { ca: completed, managementToken: completed },
-) {
-  const { stacks } = synthesize(exampleConfig((input) => (input.rotation = { [counter]: generation })));
+function planGate(generation: number, completed: number | undefined) {
+  const { stacks } = synthesize(exampleConfig((input) => (input.rotation = { ca: generation })));
   const prod1 = JSON.parse(stacks.get("prod1") as string);
   const gates = Object.fromEntries(
     Object.entries(prod1.resource.terraform_data as Record<string, object>).filter(([id]) =>
-      id.endsWith("rotation-gate"),
+      id.startsWith("ca-rotation-gate"),
     ),
   );
   const project = mkdtempSync(join(tmpdir(), "rotation-gate-"));
@@ -31,12 +26,7 @@ function planGate(
   const outputs =
     completed === undefined
       ? {}
-      : {
-          [COMPLETED_ROTATIONS_OUTPUT]: {
-            value: recorded,
-            type: ["object", Object.fromEntries(Object.keys(recorded).map((key) => [key, "number"]))],
-          },
-        };
+      : { [COMPLETED_ROTATIONS_OUTPUT]: { value: { ca: completed }, type: ["object", { ca: "number" }] } };
   writeFileSync(
     join(project, "terraform.prod1-keyring.tfstate"),
     JSON.stringify({ version: 4, terraform_version: "1.11.4", serial: 1, lineage: "test", outputs, resources: [] }),
@@ -66,7 +56,6 @@ describe("the CA rotation gate", () => {
     );
     expect(JSON.parse(example.get("prod1-keyring") as string).output[COMPLETED_ROTATIONS_OUTPUT].value).toEqual({
       ca: 0,
-      managementToken: 0,
     });
   });
 
@@ -86,23 +75,9 @@ describe("the CA rotation gate", () => {
       const refused = planGate(2, 0);
       expect(refused.status).toBe(1);
       expect(refused.stderr.replace(/[\s│]+/g, " ")).toContain(
-        "rotation.ca: 2 is more than one above the last rotation every node has been through (0): nodes that still present certificates of an older CA would lose trust",
+        "rotation.ca: 2 is more than one above the last CA rotation every node has been through (0)",
       );
       expect(planGate(2, undefined).status).toBe(1);
-    },
-    60_000,
-  );
-
-  itWithTerraform(
-    "holds the management token to one rotation per complete deploy, also after a record made before it",
-    () => {
-      const allowed = planGate(1, 0, "managementToken", { ca: 0 });
-      expect(allowed.status).toBe(0);
-      const refused = planGate(2, 0, "managementToken", { ca: 3 });
-      expect(refused.status).toBe(1);
-      expect(refused.stderr.replace(/[\s│]+/g, " ")).toContain(
-        "rotation.managementToken: 2 is more than one above the last rotation every node has been through (0): no earlier management token would be left",
-      );
     },
     60_000,
   );

@@ -2,13 +2,7 @@ import { exampleConfig } from "../support/fixtures";
 import { exampleFiles, exampleStacks } from "../support/example";
 import { resourcesOf, synthesize } from "../support/synth";
 import { collectReviewableFiles } from "../../stacks/reviewable-output";
-import {
-  MANAGEMENT_TOKEN_DESCRIPTION,
-  MANAGEMENT_TOKEN_KEY,
-  RetiredGenerations,
-  retiredGenerations,
-  rotatedAccessorId,
-} from "../../domain/token-rotation";
+import { RetiredGenerations, retiredGenerations } from "../../domain/token-rotation";
 
 /** rotation.gossipKey as the stacks carry it: a new key, and the keyring step that puts it on running agents. */
 describe("rotating the gossip key", () => {
@@ -222,51 +216,5 @@ describe("rotating the CA", () => {
     ]);
     const keys = Object.keys(resourcesOf(stacks.get("prod1") as string, "tls_private_key"));
     expect(keys.filter((id) => id.startsWith("federation-secrets_ca_key"))).toEqual([]);
-  });
-});
-
-/** rotation.managementToken as the stacks carry it. */
-describe("rotating the management token", () => {
-  const { app, stacks } = synthesize(exampleConfig((input) => (input.rotation = { managementToken: 1 })));
-  const files = collectReviewableFiles(app);
-
-  it("makes the new one on the primary's servers, from the previous one, before anything uses it", () => {
-    const request = JSON.parse(files.get("nodes/prod1/prod1-server-1/management-token.json") as string);
-    expect(request).toEqual({
-      SecretID: expect.stringMatching(/^\$\{local\.federation-secrets_management-token-1_\w+\}$/),
-      AccessorID: rotatedAccessorId("prod1", MANAGEMENT_TOKEN_KEY, 1),
-      Description: `${MANAGEMENT_TOKEN_DESCRIPTION} (rotation 1)`,
-      Policies: [{ Name: "global-management" }],
-    });
-    expect(files.get("nodes/prod1/prod1-server-1/previous-management-1.token")).toMatch(
-      /^X-Consul-Token: \$\{sensitive\(random_uuid\.federation-secrets_initial-management-token_\w+\.result\)\}\n$/,
-    );
-    // Derived from a seed no node receives; the ACL stack manages Consul with it.
-    expect(JSON.parse(stacks.get("prod1") as string).locals).toEqual(
-      expect.objectContaining({
-        [request.SecretID.slice(8, -1)]: expect.stringMatching(
-          /uuidv5\("url", join\(":", \["consul-federation-management", random_uuid\.federation-secrets_management-token-seed_\w+\.result, "1"\]\)\)/,
-        ),
-      }),
-    );
-    const provider = JSON.parse(stacks.get("prod1-acl") as string).provider.consul[0].token as string;
-    expect(provider).toMatch(/management-token-1/);
-    // Secondaries carry nothing of it.
-    expect([...files.keys()].some((path) => path.startsWith("nodes/prod2/") && path.includes("management"))).toBe(
-      false,
-    );
-  });
-
-  it("deletes the previous one last", () => {
-    const deliveries = resourcesOf(stacks.get("prod1-keyring") as string, "terraform_data");
-    const retirement = Object.entries(deliveries).find(([id]) => id.startsWith("token-retirement"))?.[1] as {
-      provisioner: { file?: { destination: string; content: string } }[];
-    };
-    const names = retirement.provisioner.flatMap((p) => (p.file ? [p.file.destination.split("/").pop()] : []));
-    expect(names).toContain("previous-management-1.token");
-  });
-
-  it("changes nothing of it while the counter is 0", () => {
-    expect([...exampleFiles().keys()].some((path) => path.includes("management-token.json"))).toBe(false);
   });
 });

@@ -14,12 +14,6 @@ export const rotationSchema = strictObject({
     .describe(
       "Raise by one to move every agent certificate to a new CA (a new key) at the next deploy. Every node already trusts the next CA, and keeps trusting the previous one until the rotation after: no node distrusts a peer during the roll. Raise it by one per deploy.",
     ),
-  managementToken: countOf("rotations", 1_000_000)
-    .min(0, { error: "must be 0 or more" })
-    .default(0)
-    .describe(
-      "Raise by one to replace the management token (Terraform's and the federation's scripts') at the next deploy: the primary's first server makes the new one with the previous one, and the last stack deletes the previous one. Raise it by one per deploy.",
-    ),
   tokens: countOf("rotations", 1_000_000)
     .min(0, { error: "must be 0 or more" })
     .default(0)

@@ -11,8 +11,6 @@ export interface FederationSecretsProps {
   readonly gossipKeyRotation: number;
   /** The generation of the CA that signs the agents' certificates (`rotation.ca`); 0 is the first CA. */
   readonly caRotation: number;
-  /** The generation of the management token (`rotation.managementToken`); 0 is the one the ACL system began with. */
-  readonly managementTokenRotation: number;
 }
 
 /** The common name of a CA generation's certificate: the first keeps the name it always had. */
@@ -38,13 +36,10 @@ export class FederationSecrets extends Construct {
   /** Base64 of 32 random bytes, as `consul keygen` makes; sensitive in Terraform. */
   readonly gossipKey: string;
   /**
-   * The management token of the current generation: the primary's `acl.tokens.initial_management`, which
-   * bootstraps the ACL system without a manual `consul acl bootstrap`, and the token Terraform and the federation's
-   * scripts manage Consul with. Sensitive.
+   * The primary's `acl.tokens.initial_management`: bootstraps the ACL system without a manual
+   * `consul acl bootstrap`, and is the token Terraform manages every ACL object with. Sensitive.
    */
   readonly initialManagementToken: string;
-  /** The secrets of the generations before it (at most three, the nearest first; sensitive): retired once replaced. */
-  readonly previousManagementTokens: readonly string[];
 
   constructor(scope: Construct, id: string, props: FederationSecretsProps) {
     super(scope, id);
@@ -74,22 +69,6 @@ export class FederationSecrets extends Construct {
             "rotated-gossip-key",
             Fn.sensitive(Fn.base64sha256(Fn.join(":", [seed, String(props.gossipKeyRotation)]))),
           ).asString;
-    // The first generation is a random UUID; each later one is a name-based UUID of a seed no node receives and the
-    // counter (a SecretID must be a UUID), the same again for the same counter.
-    const firstToken = new Uuid(this, "initial-management-token").result;
-    const tokenSeed = new Uuid(this, "management-token-seed").result;
-    const managementToken = (of: number) =>
-      of === 0
-        ? Fn.sensitive(firstToken)
-        : new TerraformLocal(
-            this,
-            `management-token-${of}`,
-            Fn.sensitive(Fn.uuidv5("url", Fn.join(":", ["consul-federation-management", tokenSeed, String(of)]))),
-          ).asString;
-    const generation = props.managementTokenRotation;
-    this.initialManagementToken = managementToken(generation);
-    this.previousManagementTokens = [generation - 1, generation - 2, generation - 3]
-      .filter((generation) => generation >= 0)
-      .map(managementToken);
+    this.initialManagementToken = Fn.sensitive(new Uuid(this, "initial-management-token").result);
   }
 }

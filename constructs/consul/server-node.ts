@@ -29,12 +29,6 @@ export interface ConsulServerNodeProps extends ConsulNodeProps {
   readonly healthCheckToken?: string;
   /** Scheduled snapshots of the datacenter to object storage; none to take no snapshots. */
   readonly backup?: SnapshotBackupProps;
-  /**
-   * A management token of a new generation, which the apply script makes (with one of the previous ones) if the
-   * ACL system does not hold it yet: the token as Consul's API takes it (`SecretID`, `AccessorID`, `Description`,
-   * `Policies`; sensitive), and the secrets of the previous generations (sensitive).
-   */
-  readonly managementTokenRotation?: { readonly token: string; readonly previous: readonly string[] };
 }
 
 /**
@@ -120,14 +114,6 @@ export class ConsulServerNode extends Construct {
           }),
         ),
         ...(props.healthCheckToken ? [nodeFile.tokenHeader("health-check.token", props.healthCheckToken)] : []),
-        ...(props.managementTokenRotation
-          ? [
-              nodeFile.staged("management-token.json", props.managementTokenRotation.token),
-              ...props.managementTokenRotation.previous.map((secret, index) =>
-                nodeFile.tokenHeader(`previous-management-${index + 1}.token`, secret),
-              ),
-            ]
-          : []),
         nodeFile.caCertificate(props.caCertPem, "server"),
         nodeFile.agentConfig(agentConfig),
         nodeFile.consulUnit("server"),

@@ -17,10 +17,8 @@ export interface TokenRetirementProps {
   readonly sshUser: string;
   /** A token with `acl = "write"` (the management token; sensitive). */
   readonly managementToken: string;
-  /** The rotated tokens: what to delete of each one's other generations. */
+  /** The rotated tokens: each one's first description and current generation. */
   readonly retired: readonly RetiredGenerations[];
-  /** The management tokens of earlier generations (sensitive secrets), deleted unless one is the current one. */
-  readonly previousManagementTokens: readonly string[];
 }
 
 /**
@@ -32,11 +30,7 @@ export class TokenRetirement extends Construct {
   constructor(scope: Construct, id: string, props: TokenRetirementProps) {
     super(scope, id);
     new PropsValidator(this)
-      .check(
-        props.retired.length > 0 || props.previousManagementTokens.length > 0,
-        "retired",
-        "must name at least one rotated token",
-      )
+      .check(props.retired.length > 0, "retired", "must name at least one rotated token")
       .check(
         props.retired.every(
           (token) => token.description.length > 0 && Number.isInteger(token.current) && token.current > 0,
@@ -57,9 +51,6 @@ export class TokenRetirement extends Construct {
         localAgentEnvironment("retire.env"),
         nodeFile.staged("retired.json", JSON.stringify(props.retired)),
         nodeFile.tokenHeader("management-token.header", props.managementToken),
-        ...props.previousManagementTokens.map((secret, index) =>
-          nodeFile.tokenHeader(`previous-management-${index + 1}.token`, secret),
-        ),
       ],
     });
   }

@@ -10,7 +10,6 @@ describe("CF-SECRET-OUTPUT", () => {
     caValidity: TEST_CA_VALIDITY,
     gossipKeyRotation: 0,
     caRotation: 0,
-    managementTokenRotation: 0,
   });
 
   it("is quiet on public values and on sensitive outputs", () => {

@@ -918,64 +918,6 @@ describe("node-apply.sh and the initial management token of a primary server", (
   });
 });
 
-describe("node-apply.sh and a new management token", () => {
-  const staged = {
-    ...stagedFiles("prod1-server-1"),
-    "management-token.json": '{"SecretID":"new-secret","AccessorID":"a","Description":"d","Policies":[]}',
-    "previous-management-1.token": "X-Consul-Token: previous-secret\n",
-  };
-  const primaryHealthy = JSON.stringify({
-    Healthy: true,
-    FailureTolerance: 1,
-    Servers: [1, 2, 3].map((n) => ({ Name: `prod1-server-${n}`, Healthy: true, Voter: true })),
-  });
-  function applyPrimary(answers: { current: string; previous: string; put?: string }) {
-    const curl = healthyStubs().curl as { when: { match: string }[] };
-    const self = "https://127.0.0.1:8501/v1/acl/token/self";
-    return runNodeScript({
-      script: SCRIPT,
-      scriptName: "node-apply.sh",
-      staged,
-      existing: existingServer,
-      stubs: healthyStubs({
-        curl: {
-          when: [
-            { match: `health-check.token ${self}`, stdout: answers.current },
-            { match: `previous-management-1.token ${self}`, stdout: answers.previous },
-            { match: "-X PUT", stdout: answers.put ?? "200" },
-            { match: "autopilot/health", stdout: "200", body: primaryHealthy },
-            ...curl.when,
-          ],
-        },
-      }),
-    });
-  }
-  const puts = (calls: string[]) => calls.filter((call) => call.includes("-X PUT") && call.includes("/v1/acl/token"));
-
-  it("makes it with a previous generation that still works, before anything uses it", () => {
-    const run = applyPrimary({ current: "403", previous: "200" });
-    expect(run.status).toBe(0);
-    const [put] = puts(run.calls);
-    expect(put).toMatch(/-H @\S+\/previous-management-1\.token -X PUT --data @\S+\/management-token\.json/);
-    expect(put).not.toContain("new-secret");
-    expect(run.calls.indexOf(put)).toBeLessThan(indexOf(run.calls, /^consul validate/));
-    expect(run.stderr).toContain("made the management token of this generation");
-  });
-
-  it("makes nothing when the ACL system holds it already, or when no generation works yet", () => {
-    expect(puts(applyPrimary({ current: "200", previous: "200" }).calls)).toEqual([]);
-    const fresh = applyPrimary({ current: "403", previous: "403" });
-    expect(puts(fresh.calls)).toEqual([]);
-    expect(fresh.stderr).toContain("the new one is made when the ACL system starts");
-  });
-
-  it("stops when Consul refuses to make it", () => {
-    const run = applyPrimary({ current: "403", previous: "200", put: "403" });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain("Consul refused the new management token");
-  });
-});
-
 describe("node-apply.sh refuses before anything changes", () => {
   it("checks new tokens before a package upgrade, whose package script would restart the agent", () => {
     const staged = stagedFiles("prod2-server-1");

@@ -15,7 +15,6 @@ const SCRIPT = readFileSync(join(REPO_ROOT, "constructs", "consul", "files", "re
 interface Token {
   readonly AccessorID: string;
   readonly Description: string;
-  readonly SecretID?: string;
   readonly CreateTime?: string;
   readonly vanishes?: boolean;
   readonly fails?: boolean;
@@ -28,15 +27,9 @@ import json, os, sys
 args = sys.argv[1:]
 state_file = os.path.join(os.environ["HARNESS_DIR"], "tokens.json")
 tokens = json.load(open(state_file)) if os.path.exists(state_file) else json.loads(${JSON.stringify(JSON.stringify(tokens))})
-method = args[args.index("-X") + 1] if "-X" in args else "GET"
+method = args[args.index("-X") + 1]
 out = args[args.index("-o") + 1]
 url = args[-1]
-if url.endswith("/v1/acl/token/self"):
-    secret = open(args[args.index("-H") + 1][1:]).read().split(":", 1)[1].strip()
-    token = next((t for t in tokens if t.get("SecretID") == secret and not t.get("vanishes")), None)
-    open(out, "w").write(json.dumps({"AccessorID": token["AccessorID"]}) if token else "ACL not found")
-    if "-w" in args: print("200" if token else "403", end="")
-    sys.exit(0 if token or "--fail-with-body" not in args else 22)
 if method == "GET" and url.endswith("/v1/acl/tokens"):
     open(out, "w").write(json.dumps([{k: v for k, v in t.items() if k in ("AccessorID", "Description", "CreateTime")} for t in tokens if not t.get("vanishes")]))
     sys.exit(0)
@@ -69,11 +62,7 @@ const retired = [
   retiredGenerations("prod1", "token-1", NOMAD, 1, 0),
 ];
 
-function retire(
-  tokens: readonly Token[],
-  families: readonly object[] = retired,
-  previousManagement: readonly string[] = [],
-) {
+function retire(tokens: readonly Token[], families: readonly object[] = retired) {
   return runNodeScript({
     script: SCRIPT,
     scriptName: "retire-tokens.sh",
@@ -81,9 +70,6 @@ function retire(
       "retire.env": "CONSUL_HTTPS_ADDR=127.0.0.1:8501\nCONSUL_CA_FILE=/etc/consul.d/tls/ca.pem\n",
       "retired.json": JSON.stringify(families),
       "management-token.header": "X-Consul-Token: management\n",
-      ...Object.fromEntries(
-        previousManagement.map((secret, i) => [`previous-management-${i + 1}.token`, `X-Consul-Token: ${secret}\n`]),
-      ),
     },
     stubs: {},
     scriptedStubs: { curl: curlStub(tokens) },
@@ -169,18 +155,6 @@ describe("retire-tokens.sh", () => {
     expect(result.status).toBe(0);
     expect(deletedIds(result.calls)).toEqual([]);
     expect(result.stderr).toContain("0 retired token generation(s) deleted");
-  });
-
-  it("deletes the management token of an earlier generation, found by its secret, never the current one", () => {
-    const management = [
-      token(50, "Management token of Terraform and the federation's scripts (rotation 2)", { SecretID: "management" }),
-      token(51, "Management token of Terraform and the federation's scripts (rotation 1)", { SecretID: "old-1" }),
-      token(52, "Initial Management Token", { SecretID: "old-0", vanishes: false }),
-    ];
-    const result = retire(management, [], ["old-1", "old-0", "management"]);
-    expect(result.status).toBe(0);
-    expect(deletedIds(result.calls)).toEqual([token(51, "").AccessorID, token(52, "").AccessorID]);
-    expect(result.calls.some((call) => /old-\d|X-Consul-Token/.test(call))).toBe(false);
   });
 
   itWithTool("shellcheck", "passes shellcheck", () => {

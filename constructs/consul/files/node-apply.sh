@@ -295,34 +295,6 @@ record_acl_bootstrap() {
   log "the ACL system holds the initial management token: it is no longer kept in $CONSUL_CONFIG_FILE"
 }
 
-# A management token of a new generation (rotation.managementToken) is made here, on the primary's servers, before
-# anything uses it: the staged health check, the ACL stack's provider and the later scripts all hold the new one.
-# The first server whose ACL system does not know it yet makes it (PUT /v1/acl/token, with the SecretID and
-# AccessorID given: developer.hashicorp.com/consul/api-docs/acl/tokens) with a previous generation that still
-# works; the others find it. Where no generation works (a datacenter still to be bootstrapped, which will start
-# with the new one), nothing is made.
-acl_status() {
-  curl -sS --max-time 10 -o "$staging/acl.body" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" "$@" 2>/dev/null
-}
-
-ensure_management_token() {
-  [[ -s "$staging/management-token.json" && -s "$staging/health-check.token" ]] || return 0
-  systemctl is-active --quiet consul.service || return 0
-  local self="https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" previous
-  [[ "$(acl_status -H @"$staging/health-check.token" "$self")" != 200 ]] || return 0
-  for previous in "$staging"/previous-management-*.token; do
-    [[ -e "$previous" ]] || continue
-    [[ "$(acl_status -H @"$previous" "$self")" == 200 ]] || continue
-    if [[ "$(acl_status -H @"$previous" -X PUT --data @"$staging/management-token.json" \
-      "https://$CONSUL_HTTPS_ADDR/v1/acl/token")" != 200 ]]; then
-      fail "Consul refused the new management token: $(head -c 300 "$staging/acl.body")"
-    fi
-    log "made the management token of this generation (rotation.managementToken)"
-    return 0
-  done
-  log "no management token of an earlier generation works here; the new one is made when the ACL system starts"
-}
-
 # A rotated token is made in the primary and reaches a secondary through ACL replication, which runs on its own
 # schedule; a secondary's servers do not ask the primary for a token they have not replicated (the token is "not
 # found"). So before a running node switches to new tokens, each new one must resolve through the local agent
@@ -725,7 +697,6 @@ wait_for_cloud_init
 ensure_system_users
 converge_apt_sources
 # What can refuse the change comes before anything changes (a package upgrade restarts the agent itself).
-ensure_management_token
 refuse_turning_acls_off
 check_trust_continuity
 wait_for_new_tokens

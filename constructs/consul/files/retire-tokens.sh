@@ -73,22 +73,6 @@ for token in tokens:
         print(f"{token['AccessorID']}\t{json.dumps(token.get('Description', ''))}")
 PY
 
-# The management tokens of earlier generations (rotation.managementToken), found by their secrets: each one that
-# still resolves is deleted, unless it is the current one.
-current_accessor=
-if acl GET token/self; then
-  current_accessor=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["AccessorID"])' "$staging/acl.body")
-fi
-for previous in "$staging"/previous-management-*.token; do
-  [[ -e "$previous" && -n "$current_accessor" ]] || continue
-  code=$(curl -sS --max-time 10 -o "$staging/acl.body" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" \
-    -H @"$previous" "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null) || code=000
-  [[ "$code" == 200 ]] || continue
-  accessor=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["AccessorID"])' "$staging/acl.body")
-  [[ "$accessor" != "$current_accessor" ]] || continue
-  printf '%s\t%s\n' "$accessor" '"a management token of an earlier generation"' >>"$staging/victims.tsv"
-done
-
 deleted=0
 while IFS=$'\t' read -r accessor description; do
   if acl DELETE "token/$accessor"; then
