@@ -12,6 +12,8 @@ export const NODE_PATHS = {
   gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
   resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
   dataDir: "/opt/consul",
+  /** On a server's data volume once the ACL system holds the initial management token: no file keeps it after. */
+  aclBootstrappedMarker: "/opt/consul/.consul-federation-acl-bootstrapped",
   sshHostKey: "/etc/ssh/ssh_host_ed25519_key",
 } as const;
 

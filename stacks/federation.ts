@@ -77,7 +77,7 @@ export function buildFederation(scope: Construct, federation: FederationConfig):
     tokens: primaryAcl.tokens,
   });
   for (const stack of [primaryGateways, ...secondaries]) primaryKeyring.addDependency(stack);
-  recordCompletedRotations(primaryKeyring, { ca: federation.rotation.ca });
+  recordCompletedRotations(primaryKeyring, { ca: federation.rotation.ca }, primaryKeyring.steps);
   if (federation.rotation.ca > 0) gateCaRotation(primary, primaryKeyring, federation.rotation.ca);
   const stacks = [primary, ...decommissioned, primaryAcl, primaryGateways, ...secondaries, primaryKeyring];
   // cdktf applies the aspects of a stack and its children, not those of the app: one instance on every

@@ -95,6 +95,7 @@ export class PrimaryAclStack extends TerraformStack {
         files: routed.aclStackBackupCredential ? [snapshotTokenFile(routed.aclStackBackupCredential)] : [],
         managementToken: primary.secrets.initialManagementToken,
         target: server.vm.machine,
+        dropInitialManagement: true,
       });
     });
   }

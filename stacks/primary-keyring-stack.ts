@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { GossipKeyRotation } from "../constructs/consul/gossip-key-rotation";
 import { TokenRetirement } from "../constructs/consul/token-retirement";
@@ -19,6 +19,9 @@ import type { TokenSecrets } from "./token-routing";
  * (domain/token-rotation.ts).
  */
 export class PrimaryKeyringStack extends TerraformStack {
+  /** Every step of this stack: what a record of completed rotations waits for. */
+  readonly steps: TerraformResource[] = [];
+
   constructor(
     scope: Construct,
     id: string,
@@ -43,7 +46,7 @@ export class PrimaryKeyringStack extends TerraformStack {
             ),
           })
         : undefined;
-    new GossipKeyRotation(this, "gossip-key-rotation", {
+    const rotation = new GossipKeyRotation(this, "gossip-key-rotation", {
       host: server.vm.publicIp,
       hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
       sshUser: federation.ssh.user,
@@ -56,15 +59,17 @@ export class PrimaryKeyringStack extends TerraformStack {
       })),
       after: pruned ? [pruned.applied] : undefined,
     });
+    this.steps.push(rotation.applied, ...(pruned ? [pruned.applied] : []));
     const retired = props.tokens.acls?.retiredGenerations() ?? [];
     if (retired.length > 0) {
-      new TokenRetirement(this, "token-retirement", {
+      const retirement = new TokenRetirement(this, "token-retirement", {
         host: server.vm.publicIp,
         hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
         sshUser: federation.ssh.user,
         managementToken: primary.secrets.initialManagementToken,
         retired,
       });
+      this.steps.push(retirement.applied);
     }
   }
 }

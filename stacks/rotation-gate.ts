@@ -1,4 +1,4 @@
-import { DataResource, TerraformBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { DataResource, TerraformBackend, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 
 /**
  * A CA rotation may start only once the one before has reached every node: until then some nodes still present
@@ -11,11 +11,23 @@ import { DataResource, TerraformBackend, TerraformOutput, TerraformStack } from 
 export const COMPLETED_ROTATIONS_OUTPUT = "completed-rotations";
 
 /** In the last stack: the rotations every node has now been through. */
-export function recordCompletedRotations(last: TerraformStack, rotations: { readonly ca: number }): void {
-  new TerraformOutput(last, COMPLETED_ROTATIONS_OUTPUT, {
+export function recordCompletedRotations(
+  last: TerraformStack,
+  rotations: { readonly ca: number },
+  after: readonly TerraformResource[],
+): void {
+  const record = new TerraformOutput(last, COMPLETED_ROTATIONS_OUTPUT, {
     description: "The rotations every node of the federation has been through (read by the primary's stack)",
     value: { ca: rotations.ca },
   });
+  // Written only once the last stack's own steps have run too. Terraform's JSON syntax takes depends_on as bare
+  // addresses: the "${...}" that cdktf writes for an output's dependsOn is refused by `terraform init`.
+  if (after.length > 0) {
+    record.addOverride(
+      "depends_on",
+      after.map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`),
+    );
+  }
 }
 
 /** In the primary's stack: refuses `rotation.ca` above the last completed generation plus one. */

@@ -54,6 +54,9 @@ describe("the CA rotation gate", () => {
     expect(JSON.stringify(JSON.parse(example.get("prod1") as string).resource.terraform_data)).not.toContain(
       "ca-rotation-gate",
     );
+    const record = JSON.parse(example.get("prod1-keyring") as string).output[COMPLETED_ROTATIONS_OUTPUT];
+    // Written once the stack's own steps have run, as bare addresses (Terraform refuses "${...}" there).
+    expect(record.depends_on).toEqual([expect.stringMatching(/^terraform_data\.gossip-key-rotation_delivery_\w+$/)]);
     expect(JSON.parse(example.get("prod1-keyring") as string).output[COMPLETED_ROTATIONS_OUTPUT].value).toEqual({
       ca: 0,
     });

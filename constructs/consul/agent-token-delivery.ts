@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Construct } from "constructs";
 import { DeliveredFile, SshFileDelivery } from "../compute/ssh-file-delivery";
+import { NODE_PATHS } from "../../domain/node-paths";
 import { localAgentEnvironment, nodeFile } from "./node-files";
 
 const SCRIPT = "set-agent-token.sh";
@@ -29,6 +30,12 @@ export interface AgentTokenDeliveryProps {
   readonly managementToken: string;
   /** The node's machine (instance, image, flavor): a new or rebuilt VM gets its tokens again. */
   readonly target: string;
+  /**
+   * A primary server: the management token just worked, so the ACL system holds it, and the initial management
+   * token leaves its `consul.json` (where a server that finished before the ACL system existed still has it).
+   * @default false
+   */
+  readonly dropInitialManagement?: boolean;
 }
 
 /**
@@ -50,7 +57,16 @@ export class AgentTokenDelivery extends Construct {
       target: props.target,
       files: [
         nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
-        localAgentEnvironment("agent-api.env"),
+        localAgentEnvironment(
+          "agent-api.env",
+          props.dropInitialManagement
+            ? {
+                CONSUL_CONFIG_FILE: NODE_PATHS.agentConfig,
+                ACL_BOOTSTRAPPED_MARKER: NODE_PATHS.aclBootstrappedMarker,
+              }
+            : {},
+        ),
+        ...(props.dropInitialManagement ? [nodeFile.dropInitialManagement()] : []),
         ...tokens.map(([kind, secret]) => nodeFile.staged(`token-${kind}.json`, JSON.stringify({ Token: secret }))),
         ...props.files,
         nodeFile.tokenHeader("management-token.header", props.managementToken),

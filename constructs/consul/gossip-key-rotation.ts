@@ -1,3 +1,4 @@
+import type { DataResource } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ITerraformDependable } from "cdktf";
@@ -34,6 +35,9 @@ export interface GossipKeyRotationProps {
  * the agents' configuration carries the same key for agents that start without a keyring (new or rebuilt nodes).
  */
 export class GossipKeyRotation extends Construct {
+  /** Completes once the step has run on the server. */
+  readonly applied: DataResource;
+
   constructor(scope: Construct, id: string, props: GossipKeyRotationProps) {
     super(scope, id);
     new PropsValidator(this)
@@ -44,7 +48,7 @@ export class GossipKeyRotation extends Construct {
         "each datacenter needs a name, at least one server, and at least as many agents as servers",
       )
       .throwIfInvalid();
-    new SshFileDelivery(this, "delivery", {
+    this.applied = new SshFileDelivery(this, "delivery", {
       host: props.host,
       hostKey: props.hostKey,
       user: props.sshUser,
@@ -62,6 +66,6 @@ export class GossipKeyRotation extends Construct {
         nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey })),
         nodeFile.tokenHeader("management-token.header", props.managementToken),
       ],
-    });
+    }).resource;
   }
 }

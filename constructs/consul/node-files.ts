@@ -19,6 +19,9 @@ import { CONSUL_PORTS, type NodeKind } from "../../domain/ports";
 /** The script that converges a node to the files delivered beside it. */
 export const APPLY_SCRIPT = "node-apply.sh";
 const APPLY_SCRIPT_SOURCE = readFileSync(join(__dirname, "files", APPLY_SCRIPT), "utf8");
+/** The program both apply scripts take the initial management token out of a configuration file with. */
+export const DROP_INITIAL_MANAGEMENT = "drop-initial-management.py";
+const DROP_INITIAL_MANAGEMENT_SOURCE = readFileSync(join(__dirname, "files", DROP_INITIAL_MANAGEMENT), "utf8");
 
 /** Where and how the node's VM runs: the instance's props but those the node decides itself. */
 export type ConsulNodeVmProps = Omit<FloatingIpInstanceProps, "name" | "userData" | "dataVolume">;
@@ -140,6 +143,10 @@ export const nodeFile = {
   /** The apply script itself. */
   applyScript(): DeliveredFile {
     return nodeFile.staged(APPLY_SCRIPT, APPLY_SCRIPT_SOURCE, "0700");
+  },
+  /** What takes the initial management token out of `consul.json` once the ACL system holds it (primary servers). */
+  dropInitialManagement(): DeliveredFile {
+    return nodeFile.staged(DROP_INITIAL_MANAGEMENT, DROP_INITIAL_MANAGEMENT_SOURCE);
   },
   /**
    * The federation CA's certificate, which the agent trusts. Consul reloads its TLS files (CA, certificate, key)

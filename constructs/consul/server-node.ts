@@ -116,6 +116,7 @@ export class ConsulServerNode extends Construct {
         ...(props.healthCheckToken ? [nodeFile.tokenHeader("health-check.token", props.healthCheckToken)] : []),
         nodeFile.caCertificate(props.caCertPem, "server"),
         nodeFile.agentConfig(agentConfig),
+        ...(agentConfig.acl?.tokens?.initial_management ? [nodeFile.dropInitialManagement()] : []),
         nodeFile.consulUnit("server"),
         nodeFile.dnsForwarding(props),
         ...nodeFile.certificate(certificate),

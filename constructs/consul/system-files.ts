@@ -276,6 +276,7 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
     ...(gateway ? { ENVOY_PACKAGE: envoy.version ? `${envoy.name}=${envoy.version}` : envoy.name } : {}),
     ...(input.dataVolumeId ? { DATA_VOLUME_ID: input.dataVolumeId } : {}),
     DATA_DIR: NODE_PATHS.dataDir,
+    ...(gateway ? {} : { ACL_BOOTSTRAPPED_MARKER: NODE_PATHS.aclBootstrappedMarker }),
     CONSUL_CONFIG_FILE: NODE_PATHS.agentConfig,
     CONSUL_HTTPS_ADDR: `127.0.0.1:${CONSUL_PORTS.https}`,
     ...(input.privateAddress ? { CONSUL_RPC_ADDR: `${input.privateAddress}:${CONSUL_PORTS.serverRpc}` } : {}),

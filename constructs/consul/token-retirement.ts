@@ -1,3 +1,4 @@
+import type { DataResource } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Construct } from "constructs";
@@ -27,6 +28,9 @@ export interface TokenRetirementProps {
  * it is to delete changes.
  */
 export class TokenRetirement extends Construct {
+  /** Completes once the step has run on the server. */
+  readonly applied: DataResource;
+
   constructor(scope: Construct, id: string, props: TokenRetirementProps) {
     super(scope, id);
     new PropsValidator(this)
@@ -39,7 +43,7 @@ export class TokenRetirement extends Construct {
         "each rotated token needs its description and a generation above 0",
       )
       .throwIfInvalid();
-    new SshFileDelivery(this, "delivery", {
+    this.applied = new SshFileDelivery(this, "delivery", {
       host: props.host,
       hostKey: props.hostKey,
       user: props.sshUser,
@@ -52,6 +56,6 @@ export class TokenRetirement extends Construct {
         nodeFile.staged("retired.json", JSON.stringify(props.retired)),
         nodeFile.tokenHeader("management-token.header", props.managementToken),
       ],
-    });
+    }).resource;
   }
 }

@@ -1,6 +1,6 @@
+import type { DataResource } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { SshFileDelivery } from "../compute/ssh-file-delivery";
 import { DNS_LABEL } from "../../domain/names";
@@ -29,7 +29,7 @@ export interface WanMemberPruneProps {
  */
 export class WanMemberPrune extends Construct {
   /** The step, for what must come after it. */
-  readonly applied: ITerraformDependable;
+  readonly applied: DataResource;
 
   constructor(scope: Construct, id: string, props: WanMemberPruneProps) {
     super(scope, id);

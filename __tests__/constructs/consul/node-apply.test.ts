@@ -958,3 +958,67 @@ describe("node-apply.sh refuses before anything changes", () => {
     expect(run.calls).not.toContain("systemctl restart consul.service");
   });
 });
+
+describe("node-apply.sh after a Consul package re-owned its files", () => {
+  it("sets owner and mode back without restarting anything when the content is the same", () => {
+    const staged = stagedFiles("prod2-server-1");
+    const onlyConfig = staged["manifest.tsv"]
+      .split("\n")
+      .filter((line) => line.split("\t")[3] === "consul.json")
+      .join("\n");
+    const run = applyServer({
+      staged: { "manifest.tsv": `${onlyConfig}\n` },
+      existing: { ...existingServer, "/etc/consul.d/consul.json": staged["consul.json"] },
+    });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContain("chown root:consul /etc/consul.d/consul.json");
+    expect(run.stderr).toContain("set owner and mode of /etc/consul.d/consul.json back");
+    expect(run.calls.filter((call) => /^systemctl (restart|reload) consul/.test(call))).toEqual([]);
+  });
+});
+
+describe("node-apply.sh and a server that never wrote its member marker", () => {
+  it("still guards its restart while it is a peer of a datacenter with a leader", () => {
+    const withoutMarker = Object.fromEntries(
+      Object.entries(existingServer).filter(([path]) => path !== "/opt/consul/.consul-federation-joined"),
+    );
+    const run = applyServer({
+      staged: { "manifest.tsv": "" },
+      existing: withoutMarker,
+      stubs: healthyStubs({ "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.3-1" } }),
+    });
+    expect(run.status).toBe(0);
+    const install = indexOf(run.calls, /^apt-get .* install .*consul=1\.22\.4-1/);
+    expect(indexOf(run.calls, /autopilot\/health/)).toBeGreaterThan(-1);
+    expect(indexOf(run.calls, /autopilot\/health/)).toBeLessThan(install);
+  });
+});
+
+describe("node-apply.sh on a primary server whose ACL system does not hold its token yet", () => {
+  it("does not wait for the management token to resolve (ACLs being turned on)", () => {
+    const staged = stagedFiles("prod1-server-1");
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const primaryHealthy = JSON.stringify({
+      Healthy: true,
+      FailureTolerance: 1,
+      Servers: [1, 2, 3].map((n) => ({ Name: `prod1-server-${n}`, Healthy: true, Voter: true })),
+    });
+    const run = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged,
+      existing: { ...existingServer, "/etc/consul.d/consul.json": staged["consul.json"] },
+      stubs: healthyStubs({
+        curl: {
+          when: [
+            { match: "acl/token/self", stdout: "403" },
+            { match: "autopilot/health", stdout: "200", body: primaryHealthy },
+            ...curl.when,
+          ],
+        },
+      }),
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).not.toContain("does not resolve");
+  });
+});

@@ -1,5 +1,5 @@
 import { exampleStacks } from "./../../support/example";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
@@ -51,6 +51,22 @@ describe("set-agent-token.sh", () => {
       result.calls.findIndex((call) => call.includes("agent/token/dns")),
     );
     expect(readFileSync(join(result.root, "etc/consul-backup/snapshot.token"), "utf8")).toBe("secret");
+  });
+
+  it("takes the initial management token out of consul.json once it worked, and marks the data volume", () => {
+    const config = { acl: { enabled: true, tokens: { initial_management: "secret" } }, server: true };
+    const result = runNodeScript({
+      script: SCRIPT,
+      scriptName: "set-agent-token.sh",
+      staged,
+      existing: { "/etc/consul.d/consul.json": JSON.stringify(config), "/opt/consul/raft/raft.db": "" },
+      stubs: { curl: { when: [{ match: "status/leader", stdout: '"10.10.0.10:8300"' }] } },
+    });
+    expect(result.status).toBe(0);
+    const installed = JSON.parse(readFileSync(join(result.root, "etc/consul.d/consul.json"), "utf8"));
+    expect(installed).toEqual({ acl: { enabled: true }, server: true });
+    expect(existsSync(join(result.root, "opt/consul/.consul-federation-acl-bootstrapped"))).toBe(true);
+    expect(result.stderr).toContain("the initial management token is no longer kept in /etc/consul.d/consul.json");
   });
 
   it("fails when the agent refuses a token, so the deploy stops", () => {

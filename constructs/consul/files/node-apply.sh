@@ -218,8 +218,8 @@ find_data_device() {
 
 was_raft_member=no
 JOINED_MARKER="$DATA_DIR/.consul-federation-joined"
-# Written once the ACL system holds the initial management token: from then on no file on the node keeps it.
-ACL_BOOTSTRAPPED_MARKER="$DATA_DIR/.consul-federation-acl-bootstrapped"
+# ACL_BOOTSTRAPPED_MARKER (servers): written once the ACL system holds the initial management token, by this script
+# or by the ACL stack's token delivery; from then on no file on the node keeps the token.
 mount_data_volume() {
   [[ -n "${DATA_VOLUME_ID:-}" ]] || return 0
   wait_for 300 "no disk of volume $DATA_VOLUME_ID appeared in /dev/disk/by-id" find_data_device
@@ -259,34 +259,19 @@ validate_staged_config() {
 # installed consul.json never holds it again (nor any copy of it). A server of a datacenter that is new, or
 # rebuilt on a new volume, keeps it until then.
 drop_bootstrapped_management_token() {
-  local config="$1"
-  python3 - "$config" <<'PY'
-import json, os, sys
-path = sys.argv[1]
-config = json.load(open(path))
-tokens = (config.get("acl") or {}).get("tokens") or {}
-if "initial_management" not in tokens:
-    sys.exit(1)
-del tokens["initial_management"]
-if not tokens:
-    del config["acl"]["tokens"]
-# Written in place, keeping the file's owner and mode (the installed one is the agent's, root:consul 0640).
-with open(path, "r+") as f:
-    f.seek(0)
-    f.write(json.dumps(config, indent=2) + "\n")
-    f.truncate()
-PY
+  python3 "$staging/drop-initial-management.py" "$1"
 }
 
 strip_management_token_if_bootstrapped() {
-  [[ "$NODE_ROLE" == server && -e "$root$ACL_BOOTSTRAPPED_MARKER" ]] || return 0
+  [[ "$NODE_ROLE" == server && -e "$root${ACL_BOOTSTRAPPED_MARKER:-/nonexistent}" ]] || return 0
   drop_bootstrapped_management_token "$staging/$(basename "$CONSUL_CONFIG_FILE")" || true
 }
 
 # After a primary server is healthy: once the management token resolves (the ACL system holds it), the marker is
 # written and the installed configuration loses it. The running agent keeps what it read; nothing restarts.
 record_acl_bootstrap() {
-  [[ "$NODE_ROLE" == server && ! -e "$root$ACL_BOOTSTRAPPED_MARKER" && -s "$staging/health-check.token" ]] || return 0
+  [[ "$NODE_ROLE" == server && -n "${ACL_BOOTSTRAPPED_MARKER:-}" && ! -e "$root$ACL_BOOTSTRAPPED_MARKER" ]] || return 0
+  [[ -s "$staging/health-check.token" ]] || return 0
   grep -q '"initial_management"' "$root$CONSUL_CONFIG_FILE" 2>/dev/null || return 0
   [[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" \
     -H @"$staging/health-check.token" "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null)" == 200 ]] || return 0
@@ -321,10 +306,12 @@ wait_for_new_tokens() {
   [[ -f "$installed" ]] && systemctl is-active --quiet consul.service || return 0
   # One header file per token that is new to this node: those of the agent configuration, the gateway's and the
   # apply script's own. The initial management token exists before anything else and never rotates here.
-  python3 - "$installed" "$staging/$(basename "$CONSUL_CONFIG_FILE")" "$staging" "$root${GATEWAY_ENVIRONMENT_FILE:-/nonexistent}" <<'PY' || return 0
+  local bootstrapped=no
+  if [[ -e "$root${ACL_BOOTSTRAPPED_MARKER:-/nonexistent}" ]]; then bootstrapped=yes; fi
+  python3 - "$installed" "$staging/$(basename "$CONSUL_CONFIG_FILE")" "$staging" "$root${GATEWAY_ENVIRONMENT_FILE:-/nonexistent}" "$bootstrapped" <<'PY' || return 0
 import json, os, sys
 installed, staged = (json.load(open(path)) for path in sys.argv[1:3])
-staging, gateway_env = sys.argv[3], sys.argv[4]
+staging, gateway_env, bootstrapped = sys.argv[3], sys.argv[4], sys.argv[5] == "yes"
 acl = installed.get("acl") or {}
 secondary = installed.get("primary_datacenter") not in (None, installed.get("datacenter"))
 if not acl.get("enabled") or not (staged.get("acl") or {}).get("enabled"):
@@ -347,7 +334,8 @@ if staged_gateway:
     if installed_gateway:
         old.add(installed_gateway)
 health = os.path.join(staging, "health-check.token")
-if os.path.exists(health):
+# A primary server's is the initial management token, which exists only once the ACL system began with it.
+if os.path.exists(health) and (secondary or bootstrapped):
     new.add(open(health).read().split(":", 1)[1].strip())
 for n, token in enumerate(sorted(t for t in new - old if t)):
     with open(os.path.join(staging, f"token-check-{n}.header"), "w") as f:
@@ -401,8 +389,14 @@ install_files() {
     [[ -d "$(dirname "$target")" ]] || install -d -m 0755 "$(dirname "$target")"
     # Earlier releases kept a copy of each replaced file, secrets included: none is kept now.
     rm -f "$target.previous"
-    if [[ -f "$target" ]] && cmp -s "$staging/$name" "$target" &&
-      [[ "$(stat -c '%a %U %G' "$target")" == "${mode#0} $owner $group" ]]; then
+    if [[ -f "$target" ]] && cmp -s "$staging/$name" "$target"; then
+      # Same content, another owner or mode (Consul's package re-owns /etc/consul.d on every upgrade): set them
+      # back; nothing that reads the file needs to start again.
+      if [[ "$(stat -c '%a %U %G' "$target")" != "${mode#0} $owner $group" ]]; then
+        chown "$owner:$group" "$target"
+        chmod "$mode" "$target"
+        log "set owner and mode of $destination back"
+      fi
       continue
     fi
     install -m "$mode" -o "$owner" -g "$group" "$staging/$name" "$target"
@@ -506,6 +500,8 @@ PY
       ;;
     401 | 403)
       rm -f "$body"
+      # Where this node's tokens must resolve (checked before anything changed), a refusal is a failure to wait out.
+      [[ "$tokens_must_resolve" != yes ]] || return 1
       if [[ "$acl_fallback_logged" == no ]]; then
         log "ACLs refused the autopilot health check (no valid token yet); waiting for a leader and for this server in the Raft peer set instead"
         acl_fallback_logged=yes
@@ -613,7 +609,10 @@ hand_over_leadership() {
 # without it, and it hands leadership over if it leads. The marker on the data volume says it is a member; it is
 # read here directly, since a package upgrade comes before the volume step.
 guard_server_restart() {
-  [[ "$NODE_ROLE" == server && -e "$root$JOINED_MARKER" ]] || return 0
+  [[ "$NODE_ROLE" == server ]] || return 0
+  # A member: it has been a healthy voter (the marker), or it is a peer of a datacenter that has a leader (a server
+  # that finished before its datacenter first had one never wrote the marker).
+  [[ -e "$root$JOINED_MARKER" ]] || { leader_known && in_raft_peers; } || return 0
   wait_for 120 "restarting $NODE_NAME now would cost its datacenter its quorum (another server is not a healthy voter): bring that one back, then deploy again" restart_keeps_quorum
   hand_over_leadership
 }

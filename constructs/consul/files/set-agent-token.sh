@@ -43,6 +43,15 @@ done
   exit 1
 }
 
+# A primary server: the management token has just worked, so the ACL system holds it and no file needs it (see
+# node-apply.sh, which also keeps it out of every later delivery once the marker is there).
+if [[ -s "$staging/drop-initial-management.py" && -n "${ACL_BOOTSTRAPPED_MARKER:-}" ]]; then
+  if [[ -d "$root$(dirname "$ACL_BOOTSTRAPPED_MARKER")" ]]; then touch "$root$ACL_BOOTSTRAPPED_MARKER"; fi
+  if python3 "$staging/drop-initial-management.py" "$root${CONSUL_CONFIG_FILE:?}"; then
+    printf 'set-agent-token: the initial management token is no longer kept in %s\n' "$CONSUL_CONFIG_FILE" >&2
+  fi
+fi
+
 while IFS=$'\t' read -r mode owner group name destination _units; do
   [[ -n "$name" ]] || continue
   target="$root$destination"
