@@ -1,25 +1,13 @@
 import type { DataResource } from "cdktf";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { SshFileDelivery } from "../compute/ssh-file-delivery";
 import { PropsValidator } from "../validation";
-import { localAgentEnvironment, nodeFile } from "./node-files";
+import { nodeFile } from "./node-files";
+import { PrimaryServerStepProps, runOnPrimaryServer } from "./primary-server-step";
 
-const SCRIPT = "rotate-gossip-key.sh";
-const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
-
-export interface GossipKeyRotationProps {
-  /** A server of the primary datacenter: its floating IP. */
-  readonly host: string;
-  /** The server's SSH host key, pinned in the connection; none to trust any. */
-  readonly hostKey?: string;
-  readonly sshUser: string;
+export interface GossipKeyRotationProps extends PrimaryServerStepProps {
   /** The new gossip key (sensitive): what every agent ends up with, alone. */
   readonly gossipKey: string;
-  /** A token with `keyring = "write"` (the management token). */
-  readonly managementToken: string;
   /**
    * Every datacenter of the federation with the agents it runs: the rotation changes nothing unless each one
    * answers with at least that many members (an agent that is down or has left would miss the new key).
@@ -48,24 +36,20 @@ export class GossipKeyRotation extends Construct {
         "each datacenter needs a name, at least one server, and at least as many agents as servers",
       )
       .throwIfInvalid();
-    this.applied = new SshFileDelivery(this, "delivery", {
-      host: props.host,
-      hostKey: props.hostKey,
-      user: props.sshUser,
-      applyScript: SCRIPT,
+    this.applied = runOnPrimaryServer(this, props, {
+      script: "rotate-gossip-key.sh",
       dependsOn: props.after,
       // Runs again only for a new key; a rebuilt server needs nothing from it.
       target: "keyring",
-      files: [
-        nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
-        localAgentEnvironment("keyring.env", {
+      environment: {
+        name: "keyring.env",
+        values: {
           // Per datacenter, the members its LAN pool must count; the WAN pool counts every server.
           LAN_MEMBERS: props.members.map((dc) => `${dc.datacenter}:${dc.agents}`).join(","),
           WAN_MEMBERS: props.members.reduce((sum, dc) => sum + dc.servers, 0),
-        }),
-        nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey })),
-        nodeFile.tokenHeader("management-token.header", props.managementToken),
-      ],
-    }).resource;
+        },
+      },
+      files: [nodeFile.staged("gossip-key.json", JSON.stringify({ Key: props.gossipKey }))],
+    });
   }
 }

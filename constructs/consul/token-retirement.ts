@@ -1,24 +1,12 @@
 import type { DataResource } from "cdktf";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Construct } from "constructs";
 import type { RetiredGenerations } from "../../domain/token-rotation";
-import { SshFileDelivery } from "../compute/ssh-file-delivery";
 import { PropsValidator } from "../validation";
-import { localAgentEnvironment, nodeFile } from "./node-files";
+import { nodeFile } from "./node-files";
+import { PrimaryServerStepProps, runOnPrimaryServer } from "./primary-server-step";
 
-const SCRIPT = "retire-tokens.sh";
-const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
-
-export interface TokenRetirementProps {
-  /** A server of the primary datacenter: its floating IP. */
-  readonly host: string;
-  /** The server's SSH host key, pinned in the connection; none to trust any. */
-  readonly hostKey?: string;
-  readonly sshUser: string;
-  /** A token with `acl = "write"` (the management token; sensitive). */
-  readonly managementToken: string;
-  /** The rotated tokens: each one's first description and current generation. */
+export interface TokenRetirementProps extends PrimaryServerStepProps {
+  /** The rotated tokens: what to delete of each one's other generations. */
   readonly retired: readonly RetiredGenerations[];
 }
 
@@ -37,25 +25,22 @@ export class TokenRetirement extends Construct {
       .check(props.retired.length > 0, "retired", "must name at least one rotated token")
       .check(
         props.retired.every(
-          (token) => token.description.length > 0 && Number.isInteger(token.current) && token.current > 0,
+          (token) =>
+            token.description.length > 0 &&
+            Number.isInteger(token.current) &&
+            token.current > 0 &&
+            token.retireBelow <= token.current,
         ),
         "retired",
-        "each rotated token needs its description and a generation above 0",
+        "each rotated token needs its description, a generation above 0 and nothing retired at or above it",
       )
       .throwIfInvalid();
-    this.applied = new SshFileDelivery(this, "delivery", {
-      host: props.host,
-      hostKey: props.hostKey,
-      user: props.sshUser,
-      applyScript: SCRIPT,
+    this.applied = runOnPrimaryServer(this, props, {
+      script: "retire-tokens.sh",
       // Nothing on the server is this step's: a rebuilt server needs nothing from it.
       target: "token-retirement",
-      files: [
-        nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
-        localAgentEnvironment("retire.env"),
-        nodeFile.staged("retired.json", JSON.stringify(props.retired)),
-        nodeFile.tokenHeader("management-token.header", props.managementToken),
-      ],
-    }).resource;
+      environment: { name: "retire.env" },
+      files: [nodeFile.staged("retired.json", JSON.stringify(props.retired))],
+    });
   }
 }

@@ -1,23 +1,10 @@
 import type { DataResource } from "cdktf";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Construct } from "constructs";
-import { SshFileDelivery } from "../compute/ssh-file-delivery";
 import { DNS_LABEL } from "../../domain/names";
 import { PropsValidator } from "../validation";
-import { localAgentEnvironment, nodeFile } from "./node-files";
+import { PrimaryServerStepProps, runOnPrimaryServer } from "./primary-server-step";
 
-const SCRIPT = "prune-wan-members.sh";
-const SCRIPT_SOURCE = readFileSync(join(__dirname, "files", SCRIPT), "utf8");
-
-export interface WanMemberPruneProps {
-  /** A server of the primary datacenter: its floating IP. */
-  readonly host: string;
-  /** The server's SSH host key, pinned in the connection; none to trust any. */
-  readonly hostKey?: string;
-  readonly sshUser: string;
-  /** A token with `operator = "write"` (the management token). */
-  readonly managementToken: string;
+export interface WanMemberPruneProps extends PrimaryServerStepProps {
   /** The servers that are gone, by node name and datacenter (their WAN pool name is `<node>.<datacenter>`). */
   readonly servers: readonly { readonly node: string; readonly datacenter: string }[];
 }
@@ -41,21 +28,14 @@ export class WanMemberPrune extends Construct {
         "node and datacenter names must be DNS labels",
       )
       .throwIfInvalid();
-    const delivery = new SshFileDelivery(this, "delivery", {
-      host: props.host,
-      hostKey: props.hostKey,
-      user: props.sshUser,
-      applyScript: SCRIPT,
+    this.applied = runOnPrimaryServer(this, props, {
+      script: "prune-wan-members.sh",
       // Nothing on the server itself is converged: a rebuilt server needs nothing from it.
       target: "wan-member-prune",
-      files: [
-        nodeFile.staged(SCRIPT, SCRIPT_SOURCE, "0700"),
-        localAgentEnvironment("prune.env", {
-          GONE_SERVERS: props.servers.map((server) => `${server.node}.${server.datacenter}`).join(","),
-        }),
-        nodeFile.tokenHeader("management-token.header", props.managementToken),
-      ],
+      environment: {
+        name: "prune.env",
+        values: { GONE_SERVERS: props.servers.map((server) => `${server.node}.${server.datacenter}`).join(",") },
+      },
     });
-    this.applied = delivery.resource;
   }
 }
