@@ -21,8 +21,3 @@ export function forgetResource(stack: TerraformStack, address: string): void {
   removedByStack.set(stack, blocks);
   stack.addOverride("removed", [...blocks]);
 }
-
-/** Whether the stack has `removed` blocks (they need Terraform 1.7). */
-export function forgetsResources(stack: TerraformStack): boolean {
-  return (removedByStack.get(stack)?.length ?? 0) > 0;
-}
