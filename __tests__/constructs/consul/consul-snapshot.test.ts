@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { itWithTool } from "../../support/validators";
@@ -280,6 +280,9 @@ describe("consul-snapshot backup with an encryption key", () => {
     const decrypted = spawnSync("gpg", ["--batch", "--homedir", home, "--decrypt", join(result.harness, "uploaded")], {
       encoding: "utf8",
     });
+    // gpg started an agent for this home to make and use the key: it would outlive the test run.
+    spawnSync("gpgconf", ["--homedir", home, "--kill", "gpg-agent"]);
+    rmSync(home, { recursive: true, force: true });
     expect(decrypted.stdout).toBe(SNAPSHOT);
   });
 
