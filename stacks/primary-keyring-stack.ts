@@ -56,6 +56,7 @@ export class PrimaryKeyringStack extends TerraformStack {
         datacenter: dc.name,
         agents: dc.servers.length + dc.gateways.length,
         servers: dc.servers.length,
+        nodes: [...dc.servers, ...dc.gateways].map((node) => node.name),
       })),
       after: pruned ? [pruned.applied] : undefined,
     });

@@ -37,6 +37,10 @@ describe("rotating the gossip key", () => {
     );
     // Each datacenter's LAN pool counts its 3 servers and 2 gateways; the WAN pool the 9 servers.
     expect(uploads["keyring.env"]).toContain("\nLAN_MEMBERS=prod1:5,prod2:5,prod3:5\nWAN_MEMBERS=9\n");
+    // Each node by name: a count cannot tell a node that is down from another agent in its place.
+    expect(uploads["keyring.env"]).toMatch(
+      /\nFEDERATION_NODES=prod1\/prod1-server-1,prod1\/prod1-server-2,.*,prod3\/prod3-gateway-2\n/,
+    );
     expect(uploads["gossip-key.json"]).toMatch(/^\{"Key":"\$\{.*gossip-key.*\}"\}$/);
     expect(uploads["management-token.header"]).toMatch(/^X-Consul-Token: \$\{.*initial-management-token/);
   });

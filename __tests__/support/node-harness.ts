@@ -62,6 +62,8 @@ export interface NodeRunInput {
   readonly realCommands?: readonly string[];
   /** Stubs written as bash scripts, for answers that depend on earlier calls ($HARNESS_DIR holds state). */
   readonly scriptedStubs?: Readonly<Record<string, string>>;
+  /** More environment for the script and its stubs (a scripted stub's scenario). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Commands a node script calls that must never run for real here; each gets a recording stub. */
@@ -199,6 +201,7 @@ export function runNodeScript(input: NodeRunInput): NodeRun {
       HARNESS_DIR: harness,
       HOME: harness,
       LC_ALL: "C.UTF-8",
+      ...input.env,
     },
   });
   const calls = readFileSync(join(harness, "calls"), "utf8").split("\n").filter(Boolean);

@@ -1,4 +1,4 @@
-import { DataResource, Fn, Op, TerraformStack, Token } from "cdktf";
+import { DataResource, Fn, Op, TerraformCondition, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DataOpenstackIdentityAuthScopeV3 } from "../../.gen/providers/openstack/data-openstack-identity-auth-scope-v3";
 import { IdentityApplicationCredentialV3 } from "../../.gen/providers/openstack/identity-application-credential-v3";
@@ -67,21 +67,9 @@ export class SnapshotStore extends Construct {
     });
     // A fixed address, which keepContainer names once the store is gone.
     container.overrideLogicalId(SnapshotStore.containerAddress(id).split(".")[1]);
-    // The catalog of the deploying token: any project member may read it, unlike Keystone's endpoint list
-    // (admin-only by default policy), and its URLs are the project's, not `$(project_id)s` templates.
     const identityRegion = props.identityRegion ?? props.region;
-    const deployer = new DataOpenstackIdentityAuthScopeV3(this, "deployer-scope", {
-      name: props.containerName,
-      region: identityRegion,
-    });
-    // Keystone keeps an application credential under the user who made it, and the provider reads it there
-    // (/v3/users/<current user>/application_credentials): deployed by another user, it would look deleted and be
-    // made again, the old one left alive. The first deployer is recorded, and a plan by anyone else stops.
-    const owner = new DataResource(this, "credential-owner", {
-      input: { user_id: deployer.userId },
-      lifecycle: { ignoreChanges: ["input"] },
-    });
-    const ownerId = Token.asString(Fn.lookup(owner.output, "user_id", ""));
+    const guard = credentialOwnerGuard(this, { containerName: props.containerName, identityRegion });
+    const deployer = guard.deployer;
     // Swift paths are /v1/<account>/<container>[/<object>]; `*` matches one path segment (the account, which
     // the token's project decides anyway, and one object name). The query (?format=json) is not part of a path.
     const containerPath = `/v1/*/${props.containerName}`;
@@ -97,14 +85,7 @@ export class SnapshotStore extends Construct {
         { service: "object-store", method: "DELETE", path: `${containerPath}/*` },
       ],
       dependsOn: [container],
-      lifecycle: {
-        precondition: [
-          {
-            condition: Op.eq(deployer.userId, ownerId),
-            errorMessage: `The application credential ${props.containerName} belongs to the OpenStack user ${ownerId}, who made it; this plan runs as ${deployer.userName}. Deploy as that user, or make a new credential on purpose (terraform apply -replace on it and on its owner record; README: Backups and restore).`,
-          },
-        ],
-      },
+      lifecycle: { precondition: [guard.precondition] },
     });
     this.container = container.name;
     this.login = Fn.sensitive(
@@ -123,4 +104,35 @@ export class SnapshotStore extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The first deployer of a datacenter's snapshot credential, recorded, and the precondition that stops a plan by
+ * anyone else. Keystone keeps an application credential under the user who made it, and the provider reads and
+ * deletes it there (/v3/users/<current user>/application_credentials): run by another user, it would look gone,
+ * be made again (or, in a decommission, be dropped from the state) and the old one stay alive. `scope` is the
+ * snapshot store's construct, or a construct of the same ID where the store is gone, so that the record keeps
+ * its address. The deploying token's catalog comes with it: any project member may read it, unlike Keystone's
+ * endpoint list (admin-only by default policy), and its URLs are the project's, not `$(project_id)s` templates.
+ */
+export function credentialOwnerGuard(
+  scope: Construct,
+  props: { readonly containerName: string; readonly identityRegion: string },
+): { deployer: DataOpenstackIdentityAuthScopeV3; precondition: TerraformCondition } {
+  const deployer = new DataOpenstackIdentityAuthScopeV3(scope, "deployer-scope", {
+    name: props.containerName,
+    region: props.identityRegion,
+  });
+  const owner = new DataResource(scope, "credential-owner", {
+    input: { user_id: deployer.userId },
+    lifecycle: { ignoreChanges: ["input"] },
+  });
+  const ownerId = Token.asString(Fn.lookup(owner.output, "user_id", ""));
+  return {
+    deployer,
+    precondition: {
+      condition: Op.eq(deployer.userId, ownerId),
+      errorMessage: `The application credential ${props.containerName} belongs to the OpenStack user ${ownerId}, who made it; this plan runs as ${deployer.userName}. Deploy as that user, or make a new credential on purpose (terraform apply -replace on it and on its owner record; README: Backups and restore).`,
+    },
+  };
 }

@@ -747,6 +747,7 @@ describe("node-apply.sh and a Consul upgrade of a running server", () => {
     const curl = healthyStubs().curl as { when: { match: string }[] };
     return applyServer({
       staged: { "manifest.tsv": "" },
+      existing: { ...existingServer, "/etc/consul.d/tls/ca.pem": "installed" },
       stubs: healthyStubs({
         "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.3-1" },
         curl: { when: [...curlFirst, ...curl.when] },
@@ -762,6 +763,8 @@ describe("node-apply.sh and a Consul upgrade of a running server", () => {
     expect(indexOf(run.calls, /autopilot\/health/)).toBeLessThan(install);
     expect(run.stderr).toContain("the package upgrade restarted consul.service");
     expect(run.calls.filter((call) => /^systemctl restart consul\.service/.test(call))).toEqual([]);
+    // The folders the package re-owned for the consul user go back to root.
+    expect(run.calls.some((call) => /^chown root:root .*\/etc\/consul\.d\/tls/.test(call))).toBe(true);
     // It still returns only once the server is a healthy voter again.
     expect(run.calls.slice(install).some((call) => call.includes("autopilot/health"))).toBe(true);
   });

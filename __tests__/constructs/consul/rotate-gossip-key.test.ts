@@ -37,6 +37,11 @@ args = sys.argv[1:]
 state_file = os.path.join(os.environ["HARNESS_DIR"], "keyring.json")
 if args[-1].endswith("/v1/status/leader"):
     print('"10.10.0.10:8300"'); sys.exit(0)
+if "/v1/health/node/" in args[-1]:
+    node = args[-1].split("/v1/health/node/")[1].split("?")[0]
+    status = "critical" if node in os.environ.get("DEAD_NODES", "").split(",") else "passing"
+    open(args[args.index("-o") + 1], "w").write(json.dumps([{"CheckID": "serfHealth", "Status": status}]))
+    sys.exit(0)
 method = args[args.index("-X") + 1]
 local_only = args[-1].endswith("?local-only=true")
 pools = json.load(open(state_file)) if os.path.exists(state_file) else json.loads(${JSON.stringify(JSON.stringify(pools))})
@@ -66,13 +71,20 @@ PY
 
 type Scenario = Pool & { silent?: boolean; stale?: number; failGlobal?: boolean };
 
-function rotate(pools: readonly Scenario[]) {
+/** The nodes the federation runs, as the keyring stack lists them. */
+const NODES = ["prod1", "prod2"]
+  .flatMap((dc) =>
+    [1, 2, 3].map((n) => `${dc}/${dc}-server-${n}`).concat([1, 2].map((n) => `${dc}/${dc}-gateway-${n}`)),
+  )
+  .join(",");
+
+function rotate(pools: readonly Scenario[], deadNodes: readonly string[] = []) {
   return runNodeScript({
     script: SCRIPT,
     scriptName: "rotate-gossip-key.sh",
+    env: { DEAD_NODES: deadNodes.join(",") },
     staged: {
-      "keyring.env":
-        "CONSUL_HTTPS_ADDR=127.0.0.1:8501\nCONSUL_CA_FILE=/etc/consul.d/tls/ca.pem\nLAN_MEMBERS=prod1:5,prod2:5\nWAN_MEMBERS=6\n",
+      "keyring.env": `CONSUL_HTTPS_ADDR=127.0.0.1:8501\nCONSUL_CA_FILE=/etc/consul.d/tls/ca.pem\nLAN_MEMBERS=prod1:5,prod2:5\nWAN_MEMBERS=6\nFEDERATION_NODES=${NODES}\n`,
       "gossip-key.json": JSON.stringify({ Key: NEW }),
       "management-token.header": "X-Consul-Token: management\n",
     },
@@ -131,6 +143,15 @@ describe("rotate-gossip-key.sh", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("not every agent answers the keyring, so nothing was changed");
     expect(result.stderr).toContain("datacenter prod2 did not answer");
+    expect(result.calls.filter((call) => / -X (POST|PUT|DELETE) /.test(call))).toEqual([]);
+  });
+
+  it("changes nothing while a node of the federation is down, even when other agents make up the count", () => {
+    // prod2-gateway-2 is down; another client agent in prod2's pool keeps its count at 5.
+    const result = run(federation(), ["prod2-gateway-2"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("a node of the federation is down, so nothing was changed");
+    expect(result.stderr).toContain("prod2-gateway-2 of prod2 is not alive");
     expect(result.calls.filter((call) => / -X (POST|PUT|DELETE) /.test(call))).toEqual([]);
   });
 

@@ -180,6 +180,9 @@ ensure_packages() {
     log "installing ${missing[*]}"
     install_packages "${missing[@]}"
     if [[ "$upgrades_running_agent" == yes ]]; then log "the package upgrade restarted consul.service"; fi
+    # Consul's package re-owns everything under /etc/consul.d for the consul user (postinst: chown -R): the folders
+    # below it go back to root here, the files when they are installed, the folder itself in the next step.
+    find "$root/etc/consul.d" -mindepth 1 -type d -exec chown root:root {} +
     changed_units+=("${restart[@]}")
   fi
   for package in "${packages[@]}"; do

@@ -15,7 +15,7 @@ staging=${1:?usage: rotate-gossip-key.sh STAGING_DIR}
 trap 'rm -rf "$staging"' EXIT
 # shellcheck source=/dev/null
 . "$staging/keyring.env"
-: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${LAN_MEMBERS:?}" "${WAN_MEMBERS:?}"
+: "${CONSUL_HTTPS_ADDR:?}" "${CONSUL_CA_FILE:?}" "${LAN_MEMBERS:?}" "${WAN_MEMBERS:?}" "${FEDERATION_NODES:?}"
 datacenters=$(tr ',' '\n' <<<"$LAN_MEMBERS" | cut -d: -f1 | paste -sd, -)
 root=${NODE_ROOT:-}
 key_request="$staging/gossip-key.json"
@@ -77,6 +77,25 @@ sys.exit(1 if problems else 0)
 PY
 }
 
+# Whether every node the federation runs is alive, each by name in its datacenter: its serfHealth check passes
+# (GET /v1/health/node/<node>?dc=<dc>). The keyring's counts cannot tell this alone: they count the members that
+# are alive (memberlist's NumMembers), so a node that is down is simply not counted, and client agents of others
+# in the pool (Nomad's, say) make up the number. Prints the nodes that are not alive.
+every_node_alive() {
+  local entries entry dc node status=0
+  IFS=, read -r -a entries <<<"$FEDERATION_NODES"
+  for entry in "${entries[@]}"; do
+    dc=${entry%%/*} node=${entry#*/}
+    if ! curl -sS --max-time 10 --fail-with-body --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-token.header" \
+      -X GET -o "$staging/node.body" "https://$CONSUL_HTTPS_ADDR/v1/health/node/$node?dc=$dc" 2>/dev/null ||
+      ! python3 -c 'import json, sys; sys.exit(0 if any(c.get("CheckID") == "serfHealth" and c.get("Status") == "passing" for c in json.load(open(sys.argv[1]))) else 1)' "$staging/node.body"; then
+      printf '%s of %s is not alive\n' "$node" "$dc"
+      status=1
+    fi
+  done
+  return "$status"
+}
+
 waited=0
 until curl -fsS --cacert "$root$CONSUL_CA_FILE" "https://$CONSUL_HTTPS_ADDR/v1/status/leader" 2>/dev/null | grep -q '[0-9]'; do
   ((waited < ${NODE_WAIT_LIMIT:-300})) || fail "no Consul leader after ${waited}s"
@@ -99,6 +118,8 @@ fi
 # down, would keep the old key and could not join the others once they dropped it: change nothing then.
 shortfall=$(keyring_is reachable) ||
   fail "not every agent answers the keyring, so nothing was changed (federate every datacenter, rollout.stage mesh; bring every node up; then deploy again): ${shortfall//$'\n'/; }"
+shortfall=$(every_node_alive) ||
+  fail "a node of the federation is down, so nothing was changed (it would keep the old key and could not rejoin; bring it up, then deploy again): ${shortfall//$'\n'/; }"
 
 keyring POST --data @"$key_request" || fail "installing the new key failed; the old one is still in use"
 log "installed the new key on every agent"
@@ -115,6 +136,8 @@ done
 # Every agent counted before must still be there: one that went down meanwhile would miss the removal's outcome.
 shortfall=$(keyring_is reachable) ||
   fail "an agent stopped answering, so no key was removed (both stay installed; deploy again): ${shortfall//$'\n'/; }"
+shortfall=$(every_node_alive) ||
+  fail "a node of the federation went down, so no key was removed (both stay installed; deploy again): ${shortfall//$'\n'/; }"
 cp "$body" "$staging/keyring.json"
 python3 - "$staging/keyring.json" "$key_request" "$staging" <<'PY'
 import json, sys
