@@ -1,14 +1,17 @@
-import { TerraformStack } from "cdktf";
+import { DataResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { SnapshotStore } from "../constructs/storage/snapshot-store";
+import { credentialOwnerGuard, SnapshotStore } from "../constructs/storage/snapshot-store";
+import { terraformLiteral } from "../constructs/terraform-literal";
+import { snapshotContainer } from "../domain/backups";
 import { SNAPSHOT_STORE_ID } from "./datacenter-stack";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
 import { configureStack } from "./stack-setup";
 
 /**
  * The stack of a secondary marked `decommission: true`: same name, hence same state, as the datacenter's stack,
- * with nothing left in its configuration, so that Terraform plans the destruction of everything the state holds
- * (VMs, data volumes, ports, floating IPs, security groups, network, router, key pair, the backup credential).
+ * with nothing left in its configuration but the backup credential's owner record and the gate on it, so that
+ * Terraform plans the destruction of everything else the state holds (VMs, data volumes, ports, floating IPs,
+ * security groups, network, router, key pair, the backup credential).
  *
  * - `prevent_destroy` on the VMs and volumes protects a resource only while its block is in the configuration
  *   ("This rule doesn't prevent Terraform from destroying the resource if you remove the resource configuration",
@@ -43,5 +46,18 @@ export class DecommissionedDatacenterStack extends TerraformStack {
     this.addOverride("terraform.required_version", plan.config.state.backend === "s3" ? ">= 1.10" : ">= 1.7");
     // The configuration refuses a decommission without backups, so the datacenter has had a container.
     SnapshotStore.keepContainer(this, SNAPSHOT_STORE_ID);
+    // The backup credential is destroyed by whoever deploys, under their own user: run by another user than the
+    // one who made it, the provider would find it gone and drop it from the state, alive. The owner record stays
+    // (at its address in the datacenter's stack) and a plan by anyone else stops before anything is destroyed.
+    const guard = credentialOwnerGuard(new Construct(this, SNAPSHOT_STORE_ID), {
+      containerName: snapshotContainer(datacenter.name),
+      identityRegion: terraformLiteral(
+        datacenter.config.openstack.identityRegion ?? datacenter.config.openstack.region,
+      ),
+    });
+    new DataResource(this, "credential-owner-gate", {
+      input: { container: snapshotContainer(datacenter.name) },
+      lifecycle: { precondition: [guard.precondition] },
+    });
   }
 }

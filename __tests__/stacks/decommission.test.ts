@@ -32,8 +32,9 @@ describe("a decommissioned secondary's stack", () => {
   const prod3 = json(withProd3Gone.stacks, "prod3");
 
   it("keeps its name and state, and configures nothing but its providers, so Terraform destroys what the state holds", () => {
-    expect(prod3.resource).toBeUndefined();
-    expect(prod3.data).toBeUndefined();
+    // Nothing but the backup credential's owner record and the gate on it (below).
+    expect(Object.keys(prod3.resource)).toEqual(["terraform_data"]);
+    expect(Object.keys(prod3.data)).toEqual(["openstack_identity_auth_scope_v3"]);
     expect(prod3.output).toBeUndefined();
     // The same state as the running datacenter's stack, and the providers it was made with (same region).
     expect(prod3.terraform.backend).toEqual(json(example.stacks, "prod3").terraform.backend);
@@ -43,6 +44,27 @@ describe("a decommissioned secondary's stack", () => {
     const running = json(example.stacks, "prod3").resource;
     expect(Object.keys(running.openstack_compute_instance_v2)).toHaveLength(5);
     expect(Object.keys(running.openstack_blockstorage_volume_v3)).toHaveLength(3);
+  });
+
+  it("is planned only by the backup credential's owner, whose record keeps its address", () => {
+    const running = json(example.stacks, "prod3");
+    const owner = Object.keys(running.resource.terraform_data).find((id) =>
+      id.startsWith("snapshots_credential-owner"),
+    );
+    expect(owner).toBeDefined();
+    expect(prod3.resource.terraform_data[owner as string]).toEqual(running.resource.terraform_data[owner as string]);
+    expect(prod3.data.openstack_identity_auth_scope_v3).toEqual(running.data.openstack_identity_auth_scope_v3);
+    const gate = prod3.resource.terraform_data["credential-owner-gate"];
+    expect(gate.lifecycle.precondition).toEqual([
+      expect.objectContaining({
+        condition: expect.stringMatching(
+          /data\.openstack_identity_auth_scope_v3\.snapshots_deployer-scope_\w+\.user_id == terraform_data\.snapshots_credential-owner_\w+\.output\.user_id/,
+        ),
+        error_message: expect.stringContaining(
+          "The application credential consul-snapshots-prod3 belongs to the OpenStack user",
+        ),
+      }),
+    ]);
   });
 
   it("forgets the snapshot container instead of destroying it, with Terraform 1.7 for the removed block", () => {
