@@ -182,7 +182,7 @@ ensure_packages() {
     if [[ "$upgrades_running_agent" == yes ]]; then log "the package upgrade restarted consul.service"; fi
     # Consul's package re-owns everything under /etc/consul.d for the consul user (postinst: chown -R): the folders
     # below it go back to root here, the files when they are installed, the folder itself in the next step.
-    find "$root/etc/consul.d" -mindepth 1 -type d -exec chown root:root {} +
+    if [[ -d "$root/etc/consul.d" ]]; then find "$root/etc/consul.d" -mindepth 1 -type d -exec chown root:root {} +; fi
     changed_units+=("${restart[@]}")
   fi
   for package in "${packages[@]}"; do
