@@ -32,8 +32,11 @@ export const ADMIN_AND_SERVER_PORTS: readonly number[] = [SSH_PORT, ...Object.va
 export type NodeKind = "server" | "gateway";
 export type Protocol = "tcp" | "udp";
 
-/** Where traffic may come from: resolved to CIDRs per datacenter by the security-group construct. */
-export type TrafficSource = "datacenter" | "admin" | "monitoring" | "wan";
+/**
+ * Where traffic may come from, resolved per datacenter by the security-group construct: `nodes` are the
+ * datacenter's own servers and gateways (their security groups), the others CIDRs (`datacenter` its whole network).
+ */
+export type TrafficSource = "datacenter" | "nodes" | "admin" | "monitoring" | "wan";
 
 export interface PortRule {
   readonly port: number;
@@ -64,8 +67,9 @@ export function portMatrix(options: PortMatrixOptions): readonly PortRule[] {
     },
     { port: CONSUL_PORTS.serfLan, protocol: "tcp", kinds: BOTH, sources: ["datacenter"], purpose: "serf LAN" },
     { port: CONSUL_PORTS.serfLan, protocol: "udp", kinds: BOTH, sources: ["datacenter"], purpose: "serf LAN" },
-    { port: CONSUL_PORTS.serfWan, protocol: "tcp", kinds: ["server"], sources: ["datacenter"], purpose: serfWan },
-    { port: CONSUL_PORTS.serfWan, protocol: "udp", kinds: ["server"], sources: ["datacenter"], purpose: serfWan },
+    // No client agent ever joins the WAN pool: its gossip comes from the local servers and gateways alone.
+    { port: CONSUL_PORTS.serfWan, protocol: "tcp", kinds: ["server"], sources: ["nodes"], purpose: serfWan },
+    { port: CONSUL_PORTS.serfWan, protocol: "udp", kinds: ["server"], sources: ["nodes"], purpose: serfWan },
     {
       port: MESH_GATEWAY_PORT,
       protocol: "tcp",
@@ -101,6 +105,7 @@ export function portMatrix(options: PortMatrixOptions): readonly PortRule[] {
 
 const SOURCE_LABELS: Record<TrafficSource, string> = {
   datacenter: "own datacenter network",
+  nodes: "own datacenter's servers and gateways (their security groups)",
   admin: "`access.adminCidrs`",
   monitoring: "`access.monitoringCidrs`",
   wan: "`access.wanCidrs` (default anywhere)",

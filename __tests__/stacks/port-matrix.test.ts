@@ -18,14 +18,43 @@ describe("the port matrix of the example federation", () => {
     expect(new Set(open.map((rule) => `${rule.port_range_min}/${rule.protocol}`))).toEqual(new Set(["8443/tcp"]));
   });
 
-  it("never opens server RPC or serf WAN beyond the datacenter's own network", () => {
-    const serverPorts = rules.filter((rule) =>
-      [CONSUL_PORTS.serverRpc, CONSUL_PORTS.serfWan].includes(rule.port_range_min as 8300 | 8302),
-    );
-    expect(serverPorts.length).toBeGreaterThan(0);
-    expect(new Set(serverPorts.map((rule) => rule.remote_ip_prefix))).toEqual(
+  it("never opens server RPC beyond the datacenter's own network", () => {
+    const rpc = rules.filter((rule) => rule.port_range_min === CONSUL_PORTS.serverRpc);
+    expect(rpc.length).toBeGreaterThan(0);
+    expect(new Set(rpc.map((rule) => rule.remote_ip_prefix))).toEqual(
       new Set(["10.10.0.0/24", "10.20.0.0/24", "10.30.0.0/24"]),
     );
+  });
+
+  it("opens serf WAN to the datacenter's own servers and gateways only, by their security groups", () => {
+    for (const [name, json] of stacks) {
+      const serfWan = Object.values(resourcesOf(json, "openstack_networking_secgroup_rule_v2")).filter(
+        (rule) => rule.port_range_min === CONSUL_PORTS.serfWan,
+      );
+      if (!["prod1", "prod2", "prod3"].includes(name)) continue;
+      expect(serfWan.map((rule) => [rule.protocol, rule.remote_ip_prefix, rule.remote_group_id]).sort()).toEqual([
+        [
+          "tcp",
+          undefined,
+          expect.stringMatching(/openstack_networking_secgroup_v2\.[\w-]*security-groups_gateway_\w+\.id/),
+        ],
+        [
+          "tcp",
+          undefined,
+          expect.stringMatching(/openstack_networking_secgroup_v2\.[\w-]*security-groups_server_\w+\.id/),
+        ],
+        [
+          "udp",
+          undefined,
+          expect.stringMatching(/openstack_networking_secgroup_v2\.[\w-]*security-groups_gateway_\w+\.id/),
+        ],
+        [
+          "udp",
+          undefined,
+          expect.stringMatching(/openstack_networking_secgroup_v2\.[\w-]*security-groups_server_\w+\.id/),
+        ],
+      ]);
+    }
   });
 
   it("reaches SSH only from the admin CIDRs", () => {

@@ -27,7 +27,7 @@ export class NodeSecurityGroups extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeSecurityGroupsProps) {
     super(scope, id);
-    const cidrsBySource: Record<TrafficSource, readonly string[]> = {
+    const cidrsBySource: Record<Exclude<TrafficSource, "nodes">, readonly string[]> = {
       datacenter: [props.datacenterCidr],
       admin: props.adminCidrs,
       monitoring: props.monitoringCidrs,
@@ -56,13 +56,32 @@ export class NodeSecurityGroups extends Construct {
 
     const groups = {} as Record<NodeKind, string>;
     for (const kind of ["server", "gateway"] as const) {
-      const group = new NetworkingSecgroupV2(this, kind, {
+      groups[kind] = new NetworkingSecgroupV2(this, kind, {
         name: `${props.namePrefix}-consul-${kind}`,
         description: `Consul ${kind} nodes of ${props.namePrefix}: generated from the port matrix`,
-      });
-      groups[kind] = group.id;
+      }).id;
+    }
+    for (const kind of ["server", "gateway"] as const) {
+      const group = { id: groups[kind] };
       for (const rule of props.matrix.filter((r) => r.kinds.includes(kind))) {
         for (const source of rule.sources) {
+          if (source === "nodes") {
+            // Membership, not addresses: the subnet also holds the DHCP pool and, on an existing network, other
+            // projects' machines.
+            for (const from of ["server", "gateway"] as const) {
+              new NetworkingSecgroupRuleV2(this, `${kind}-${rule.port}-${rule.protocol}-nodes-${from}`, {
+                securityGroupId: group.id,
+                direction: "ingress",
+                ethertype: "IPv4",
+                protocol: rule.protocol,
+                portRangeMin: rule.port,
+                portRangeMax: rule.port,
+                remoteGroupId: groups[from],
+                description: `${rule.purpose} from the ${from}s`,
+              });
+            }
+            continue;
+          }
           for (const cidr of cidrsBySource[source]) {
             new NetworkingSecgroupRuleV2(
               this,

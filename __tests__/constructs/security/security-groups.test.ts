@@ -36,13 +36,15 @@ describe("NodeSecurityGroups", () => {
     expect(() => new NodeSecurityGroups(testStack(), "sg", { ...props, wanCidrs: ["0.0.0.0/0"] })).not.toThrow();
   });
 
-  it("creates one rule per port, protocol and source CIDR", () => {
+  it("creates one rule per port, protocol and source CIDR, or source security group", () => {
     const scope = testStack();
     new NodeSecurityGroups(scope, "sg", { ...props, monitoringCidrs: ["198.51.100.0/28", "198.51.100.16/28"] });
     const rules = Object.values(resourcesOf(Testing.synth(scope), "openstack_networking_secgroup_rule_v2"));
     const expected = matrix.reduce(
       (sum, rule) =>
-        sum + rule.kinds.length * rule.sources.reduce((n, source) => n + (source === "monitoring" ? 2 : 1), 0),
+        sum +
+        rule.kinds.length *
+          rule.sources.reduce((n, source) => n + (source === "monitoring" || source === "nodes" ? 2 : 1), 0),
       0,
     );
     expect(rules).toHaveLength(expected);
