@@ -835,6 +835,16 @@ describe("node-apply.sh and rotated tokens in a secondary", () => {
     expect(run.calls.filter((call) => /^systemctl (restart|reload) /.test(call))).toEqual([]);
   });
 
+  it("stops, rather than skip the check, when it cannot read which tokens are new", () => {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": "{ not json" },
+      stubs: healthyStubs({ curl: { when: [{ match: "acl/token/self", stdout: "200" }, ...curl.when] } }),
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("could not tell which tokens are new to this node; nothing was changed");
+  });
+
   it("does not ask before Connect joins the secondary to the primary (nothing can resolve there yet)", () => {
     const run = rotate("403", installed({ connect: { enabled: false } }));
     expect(run.status).toBe(0);

@@ -311,16 +311,18 @@ wait_for_new_tokens() {
   # apply script's own. The initial management token exists before anything else and never rotates here.
   local bootstrapped=no
   if [[ -e "$root${ACL_BOOTSTRAPPED_MARKER:-/nonexistent}" ]]; then bootstrapped=yes; fi
-  python3 - "$installed" "$staging/$(basename "$CONSUL_CONFIG_FILE")" "$staging" "$root${GATEWAY_ENVIRONMENT_FILE:-/nonexistent}" "$bootstrapped" <<'PY' || return 0
+  local status=0
+  python3 - "$installed" "$staging/$(basename "$CONSUL_CONFIG_FILE")" "$staging" "$root${GATEWAY_ENVIRONMENT_FILE:-/nonexistent}" "$bootstrapped" <<'PY' || status=$?
 import json, os, sys
 installed, staged = (json.load(open(path)) for path in sys.argv[1:3])
 staging, gateway_env, bootstrapped = sys.argv[3], sys.argv[4], sys.argv[5] == "yes"
 acl = installed.get("acl") or {}
 secondary = installed.get("primary_datacenter") not in (None, installed.get("datacenter"))
+# 3: nothing can resolve here (a failure of this program itself exits 1).
 if not acl.get("enabled") or not (staged.get("acl") or {}).get("enabled"):
-    sys.exit(1)
+    sys.exit(3)
 if secondary and not (installed.get("connect") or {}).get("enabled"):
-    sys.exit(1)
+    sys.exit(3)
 old = set((acl.get("tokens") or {}).values())
 new = {v for k, v in ((staged.get("acl") or {}).get("tokens") or {}).items() if k != "initial_management"}
 def env_token(path):
@@ -340,10 +342,18 @@ health = os.path.join(staging, "health-check.token")
 # A primary server's is the initial management token, which exists only once the ACL system began with it.
 if os.path.exists(health) and (secondary or bootstrapped):
     new.add(open(health).read().split(":", 1)[1].strip())
+# The snapshot token a secondary's own settings deliver (the primary's comes from the ACL stack, where it exists).
+snapshot = os.path.join(staging, "snapshot.token")
+if secondary and os.path.exists(snapshot) and open(snapshot).read().strip():
+    new.add(open(snapshot).read().strip())
 for n, token in enumerate(sorted(t for t in new - old if t)):
     with open(os.path.join(staging, f"token-check-{n}.header"), "w") as f:
         f.write(f"X-Consul-Token: {token}\n")
 PY
+  # 3: nothing can resolve here (ACLs off, or a secondary before Connect joins it); any other failure (a file that
+  # cannot be read) stops the deploy rather than skip the check.
+  if ((status == 3)); then return 0; fi
+  ((status == 0)) || fail "could not tell which tokens are new to this node; nothing was changed"
   tokens_must_resolve=yes
   wait_for 180 "a new token does not resolve in this datacenter yet (ACL replication from the primary: see /v1/acl/replication on a server here); nothing was changed" new_tokens_resolve
 }
