@@ -33,10 +33,10 @@ export type NodeKind = "server" | "gateway";
 export type Protocol = "tcp" | "udp";
 
 /**
- * Where traffic may come from, resolved per datacenter by the security-group construct: `nodes` are the
- * datacenter's own servers and gateways (their security groups), the others CIDRs (`datacenter` its whole network).
+ * Where traffic may come from, resolved per datacenter by the security-group construct: `servers` are the
+ * datacenter's own servers (their security group), the others CIDRs (`datacenter` its whole network).
  */
-export type TrafficSource = "datacenter" | "nodes" | "admin" | "monitoring" | "wan";
+export type TrafficSource = "datacenter" | "servers" | "admin" | "monitoring" | "wan";
 
 export interface PortRule {
   readonly port: number;
@@ -55,7 +55,7 @@ const BOTH: readonly NodeKind[] = ["server", "gateway"];
 
 /** The port matrix of a federation; the metrics port is the one Envoy is configured to serve. */
 export function portMatrix(options: PortMatrixOptions): readonly PortRule[] {
-  const serfWan = "serf WAN (through the local gateways)";
+  const serfWan = "serf WAN (the datacenter's servers)";
   return [
     { port: SSH_PORT, protocol: "tcp", kinds: BOTH, sources: ["admin"], purpose: "SSH (operators, settings delivery)" },
     {
@@ -67,9 +67,12 @@ export function portMatrix(options: PortMatrixOptions): readonly PortRule[] {
     },
     { port: CONSUL_PORTS.serfLan, protocol: "tcp", kinds: BOTH, sources: ["datacenter"], purpose: "serf LAN" },
     { port: CONSUL_PORTS.serfLan, protocol: "udp", kinds: BOTH, sources: ["datacenter"], purpose: "serf LAN" },
-    // No client agent ever joins the WAN pool: its gossip comes from the local servers and gateways alone.
-    { port: CONSUL_PORTS.serfWan, protocol: "tcp", kinds: ["server"], sources: ["nodes"], purpose: serfWan },
-    { port: CONSUL_PORTS.serfWan, protocol: "udp", kinds: ["server"], sources: ["nodes"], purpose: serfWan },
+    // Only servers join the WAN pool. Over mesh gateways, only gossip between servers of the same datacenter uses
+    // memberlist's own transport on 8302; gossip with other datacenters reaches a server through the local gateways
+    // on its RPC port, as TLS with the ALPN names consul/wan-gossip/* (agent/consul/wanfed/wanfed.go and the RPC
+    // listener's ALPN cases in agent/consul/rpc.go, hashicorp/consul).
+    { port: CONSUL_PORTS.serfWan, protocol: "tcp", kinds: ["server"], sources: ["servers"], purpose: serfWan },
+    { port: CONSUL_PORTS.serfWan, protocol: "udp", kinds: ["server"], sources: ["servers"], purpose: serfWan },
     {
       port: MESH_GATEWAY_PORT,
       protocol: "tcp",
@@ -105,7 +108,7 @@ export function portMatrix(options: PortMatrixOptions): readonly PortRule[] {
 
 const SOURCE_LABELS: Record<TrafficSource, string> = {
   datacenter: "own datacenter network",
-  nodes: "own datacenter's servers and gateways (their security groups)",
+  servers: "own datacenter's servers (their security group)",
   admin: "`access.adminCidrs`",
   monitoring: "`access.monitoringCidrs`",
   wan: "`access.wanCidrs` (default anywhere)",

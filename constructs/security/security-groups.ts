@@ -27,7 +27,7 @@ export class NodeSecurityGroups extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeSecurityGroupsProps) {
     super(scope, id);
-    const cidrsBySource: Record<Exclude<TrafficSource, "nodes">, readonly string[]> = {
+    const cidrsBySource: Record<Exclude<TrafficSource, "servers">, readonly string[]> = {
       datacenter: [props.datacenterCidr],
       admin: props.adminCidrs,
       monitoring: props.monitoringCidrs,
@@ -65,21 +65,19 @@ export class NodeSecurityGroups extends Construct {
       const group = { id: groups[kind] };
       for (const rule of props.matrix.filter((r) => r.kinds.includes(kind))) {
         for (const source of rule.sources) {
-          if (source === "nodes") {
+          if (source === "servers") {
             // Membership, not addresses: the subnet also holds the DHCP pool and, on an existing network, other
             // projects' machines.
-            for (const from of ["server", "gateway"] as const) {
-              new NetworkingSecgroupRuleV2(this, `${kind}-${rule.port}-${rule.protocol}-nodes-${from}`, {
-                securityGroupId: group.id,
-                direction: "ingress",
-                ethertype: "IPv4",
-                protocol: rule.protocol,
-                portRangeMin: rule.port,
-                portRangeMax: rule.port,
-                remoteGroupId: groups[from],
-                description: `${rule.purpose} from the ${from}s`,
-              });
-            }
+            new NetworkingSecgroupRuleV2(this, `${kind}-${rule.port}-${rule.protocol}-servers`, {
+              securityGroupId: group.id,
+              direction: "ingress",
+              ethertype: "IPv4",
+              protocol: rule.protocol,
+              portRangeMin: rule.port,
+              portRangeMax: rule.port,
+              remoteGroupId: groups.server,
+              description: `${rule.purpose} from servers`,
+            });
             continue;
           }
           for (const cidr of cidrsBySource[source]) {

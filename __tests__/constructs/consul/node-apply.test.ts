@@ -835,14 +835,37 @@ describe("node-apply.sh and rotated tokens in a secondary", () => {
     expect(run.calls.filter((call) => /^systemctl (restart|reload) /.test(call))).toEqual([]);
   });
 
-  it("stops, rather than skip the check, when it cannot read which tokens are new", () => {
+  it("repairs a damaged consul.json, checking every token of the new one", () => {
     const curl = healthyStubs().curl as { when: { match: string }[] };
     const run = applyServer({
       existing: { ...existingServer, "/etc/consul.d/consul.json": "{ not json" },
       stubs: healthyStubs({ curl: { when: [{ match: "acl/token/self", stdout: "200" }, ...curl.when] } }),
     });
+    expect(run.status).toBe(0);
+    expect(run.calls.some((call) => call.includes("/v1/acl/token/self"))).toBe(true);
+    expect(run.calls).toContainEqual(expect.stringMatching(/^install .*consul\.json/));
+  });
+
+  it("stops, rather than skip the check, when it cannot read the new configuration", () => {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = applyServer({
+      existing: { ...existingServer, "/etc/consul.d/consul.json": installed() },
+      staged: { "consul.json": "{ not json" },
+      stubs: healthyStubs({ curl: { when: [{ match: "acl/token/self", stdout: "200" }, ...curl.when] } }),
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("could not tell which tokens are new to this node; nothing was changed");
+  });
+
+  it("waits for a secondary's new snapshot token too", () => {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const same = { ...existingServer, "/etc/consul.d/consul.json": staged["consul.json"] };
+    const stubs = healthyStubs({ curl: { when: [{ match: "acl/token/self", stdout: "403" }, ...curl.when] } });
+    // Every other token is the one installed: only the snapshot token is new, and it does not resolve yet.
+    const run = applyServer({ existing: same, staged: { "snapshot.token": "new-snapshot" }, stubs });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("a new token does not resolve in this datacenter yet");
+    expect(applyServer({ existing: same, stubs }).status).toBe(0);
   });
 
   it("does not ask before Connect joins the secondary to the primary (nothing can resolve there yet)", () => {

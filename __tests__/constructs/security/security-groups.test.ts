@@ -42,9 +42,7 @@ describe("NodeSecurityGroups", () => {
     const rules = Object.values(resourcesOf(Testing.synth(scope), "openstack_networking_secgroup_rule_v2"));
     const expected = matrix.reduce(
       (sum, rule) =>
-        sum +
-        rule.kinds.length *
-          rule.sources.reduce((n, source) => n + (source === "monitoring" || source === "nodes" ? 2 : 1), 0),
+        sum + rule.kinds.length * rule.sources.reduce((n, source) => n + (source === "monitoring" ? 2 : 1), 0),
       0,
     );
     expect(rules).toHaveLength(expected);
