@@ -62,39 +62,28 @@ export class NodeSecurityGroups extends Construct {
       }).id;
     }
     for (const kind of ["server", "gateway"] as const) {
-      const group = { id: groups[kind] };
+      // One ingress rule of this kind's group, for one port and protocol, from one source (a CIDR or a group).
+      const ingress = (rule: PortRule, id: string, source: string, remote: IngressRemote) =>
+        new NetworkingSecgroupRuleV2(this, `${kind}-${rule.port}-${rule.protocol}-${id}`, {
+          securityGroupId: groups[kind],
+          direction: "ingress",
+          ethertype: "IPv4",
+          protocol: rule.protocol,
+          portRangeMin: rule.port,
+          portRangeMax: rule.port,
+          ...remote,
+          description: `${rule.purpose} from ${source}`,
+        });
       for (const rule of props.matrix.filter((r) => r.kinds.includes(kind))) {
         for (const source of rule.sources) {
           if (source === "servers") {
             // Membership, not addresses: the subnet also holds the DHCP pool and, on an existing network, other
             // projects' machines.
-            new NetworkingSecgroupRuleV2(this, `${kind}-${rule.port}-${rule.protocol}-servers`, {
-              securityGroupId: group.id,
-              direction: "ingress",
-              ethertype: "IPv4",
-              protocol: rule.protocol,
-              portRangeMin: rule.port,
-              portRangeMax: rule.port,
-              remoteGroupId: groups.server,
-              description: `${rule.purpose} from servers`,
-            });
+            ingress(rule, "servers", "servers", { remoteGroupId: groups.server });
             continue;
           }
           for (const cidr of cidrsBySource[source]) {
-            new NetworkingSecgroupRuleV2(
-              this,
-              `${kind}-${rule.port}-${rule.protocol}-${source}-${cidr.replace(/[./]/g, "-")}`,
-              {
-                securityGroupId: group.id,
-                direction: "ingress",
-                ethertype: "IPv4",
-                protocol: rule.protocol,
-                portRangeMin: rule.port,
-                portRangeMax: rule.port,
-                remoteIpPrefix: cidr,
-                description: `${rule.purpose} from ${source}`,
-              },
-            );
+            ingress(rule, `${source}-${cidr.replace(/[./]/g, "-")}`, source, { remoteIpPrefix: cidr });
           }
         }
       }
@@ -102,3 +91,6 @@ export class NodeSecurityGroups extends Construct {
     this.groupIds = groups;
   }
 }
+
+/** Where an ingress rule lets traffic in from: addresses, or the members of a security group. */
+type IngressRemote = { readonly remoteIpPrefix: string } | { readonly remoteGroupId: string };

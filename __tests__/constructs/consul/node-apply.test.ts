@@ -66,6 +66,13 @@ function healthyStubs(overrides: Record<string, StubBehaviour> = {}): Record<str
   };
 }
 
+/** What autopilot reports for the primary: every server a healthy voter. */
+const primaryHealthy = JSON.stringify({
+  Healthy: true,
+  FailureTolerance: 1,
+  Servers: [1, 2, 3].map((n) => ({ Name: `prod1-server-${n}`, Healthy: true, Voter: true })),
+});
+
 const existingServer = {
   [`/dev/disk/by-id/virtio-${VOLUME_ID.slice(0, 20)}`]: "",
   "/opt/consul/.consul-federation-joined": "",
@@ -898,11 +905,6 @@ describe("node-apply.sh and the initial management token of a primary server", (
       }),
     });
   }
-  const primaryHealthy = JSON.stringify({
-    Healthy: true,
-    FailureTolerance: 1,
-    Servers: [1, 2, 3].map((n) => ({ Name: `prod1-server-${n}`, Healthy: true, Voter: true })),
-  });
 
   it("is delivered in consul.json (Consul creates it when a server first leads)", () => {
     expect(JSON.parse(staged["consul.json"]).acl.tokens).toHaveProperty("initial_management");
@@ -1034,11 +1036,6 @@ describe("node-apply.sh on a primary server whose ACL system does not hold its t
   it("does not wait for the management token to resolve (ACLs being turned on)", () => {
     const staged = stagedFiles("prod1-server-1");
     const curl = healthyStubs().curl as { when: { match: string }[] };
-    const primaryHealthy = JSON.stringify({
-      Healthy: true,
-      FailureTolerance: 1,
-      Servers: [1, 2, 3].map((n) => ({ Name: `prod1-server-${n}`, Healthy: true, Voter: true })),
-    });
     const run = runNodeScript({
       script: SCRIPT,
       scriptName: "node-apply.sh",
