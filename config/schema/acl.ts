@@ -7,7 +7,7 @@ import {
   UNSAFE_RULE_NAME,
 } from "../../domain/acl-rules";
 import { DNS_LABEL } from "../../domain/names";
-import { countOf, strictObject } from "./primitives";
+import { rotationCounter, strictObject } from "./primitives";
 
 /** `acl`: the operator's own policies and tokens, created in the primary next to the federation's. */
 
@@ -64,18 +64,12 @@ const aclTokenSchema = strictObject({
     )
     .default([]),
   local: z.boolean().default(false).describe("A token of one datacenter only (not replicated)."),
-  rotation: countOf("rotations", 1_000_000)
-    .min(0, { error: "must be 0 or more" })
-    .default(0)
-    .describe(
-      "Raise by one to make a new generation of this token (a new secret) at the next deploy, beside the previous one, which keeps working until you retire it (retireBelow). Raise it by one per deploy.",
-    ),
-  retireBelow: countOf("generations", 1_000_000)
-    .min(0, { error: "must be 0 or more" })
-    .default(0)
-    .describe(
-      "Generations of this token below this number are deleted at the next deploy: set it to `rotation` once every consumer holds the newest secret.",
-    ),
+  rotation: rotationCounter("rotations").describe(
+    "Raise by one to make a new generation of this token (a new secret) at the next deploy, beside the previous one, which keeps working until you retire it (retireBelow). Raise it by one per deploy.",
+  ),
+  retireBelow: rotationCounter("generations").describe(
+    "Generations of this token below this number are deleted at the next deploy: set it to `rotation` once every consumer holds the newest secret.",
+  ),
 });
 
 export const aclSchema = strictObject({

@@ -60,6 +60,10 @@ export const countOf = (what: string, max: number) =>
     .int({ error: `must be a whole number of ${what}` })
     .max(max, { error: `must be at most ${max}` });
 
+/** A counter a user raises to rotate something (0, the first, by default): a whole number of `what`. */
+export const rotationCounter = (what: string) =>
+  countOf(what, 1_000_000).min(0, { error: "must be 0 or more" }).default(0);
+
 /** A value read defensively by checks that run even when the shape is wrong. */
 export function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};

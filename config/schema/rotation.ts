@@ -1,25 +1,16 @@
-import { countOf, strictObject } from "./primitives";
+import { rotationCounter, strictObject } from "./primitives";
 
 /** `rotation`: counters a user raises to rotate a secret at the next deploy. */
 export const rotationSchema = strictObject({
-  gossipKey: countOf("rotations", 1_000_000)
-    .min(0, { error: "must be 0 or more" })
-    .default(0)
-    .describe(
-      "Raise by one to rotate the gossip encryption key at the next deploy, through Consul's keyring: a new key is installed on every agent, used, and the old one removed. Needs every datacenter federated.",
-    ),
-  ca: countOf("rotations", 1_000_000)
-    .min(0, { error: "must be 0 or more" })
-    .default(0)
-    .describe(
-      "Raise by one to move every agent certificate to a new CA (a new key) at the next deploy. Every node already trusts the next CA, and keeps trusting the previous one until the rotation after: no node distrusts a peer during the roll. Raise it by one per deploy.",
-    ),
-  tokens: countOf("rotations", 1_000_000)
-    .min(0, { error: "must be 0 or more" })
-    .default(0)
-    .describe(
-      "Raise by one to rotate every token the federation makes for its nodes (agent, DNS, replication, mesh gateway, autopilot health, snapshot, service registration) at the next deploy: each new token is created and delivered before the old one is deleted, by the last stack. Raise it by one per deploy. Your own tokens rotate with their own `rotation`.",
-    ),
+  gossipKey: rotationCounter("rotations").describe(
+    "Raise by one to rotate the gossip encryption key at the next deploy, through Consul's keyring: a new key is installed on every agent, used, and the old one removed. Needs every datacenter federated.",
+  ),
+  ca: rotationCounter("rotations").describe(
+    "Raise by one to move every agent certificate to a new CA (a new key) at the next deploy. Every node already trusts the next CA, and keeps trusting the previous one until the rotation after: no node distrusts a peer during the roll. Raise it by one per deploy.",
+  ),
+  tokens: rotationCounter("rotations").describe(
+    "Raise by one to rotate every token the federation makes for its nodes (agent, DNS, replication, mesh gateway, autopilot health, snapshot, service registration) at the next deploy: each new token is created and delivered before the old one is deleted, by the last stack. Raise it by one per deploy. Your own tokens rotate with their own `rotation`.",
+  ),
 })
   .prefault({})
   .describe("Counters that rotate a secret when raised.");
