@@ -270,14 +270,20 @@ strip_management_token_if_bootstrapped() {
   drop_bootstrapped_management_token "$staging/$(basename "$CONSUL_CONFIG_FILE")" || true
 }
 
+# Whether the token of a header file (X-Consul-Token: ...) resolves through the local agent: GET /v1/acl/token/self,
+# which any valid token may call.
+token_resolves() {
+  [[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" -H @"$1" \
+    "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null)" == 200 ]]
+}
+
 # After a primary server is healthy: once the management token resolves (the ACL system holds it), the marker is
 # written and the installed configuration loses it. The running agent keeps what it read; nothing restarts.
 record_acl_bootstrap() {
   [[ "$NODE_ROLE" == server && -n "${ACL_BOOTSTRAPPED_MARKER:-}" && ! -e "$root$ACL_BOOTSTRAPPED_MARKER" ]] || return 0
   [[ -s "$staging/health-check.token" ]] || return 0
   grep -q '"initial_management"' "$root$CONSUL_CONFIG_FILE" 2>/dev/null || return 0
-  [[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" \
-    -H @"$staging/health-check.token" "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null)" == 200 ]] || return 0
+  token_resolves "$staging/health-check.token" || return 0
   touch "$root$ACL_BOOTSTRAPPED_MARKER"
   drop_bootstrapped_management_token "$root$CONSUL_CONFIG_FILE" || true
   log "the ACL system holds the initial management token: it is no longer kept in $CONSUL_CONFIG_FILE"
@@ -294,8 +300,7 @@ new_tokens_resolve() {
   local header
   for header in "$staging"/token-check-*.header; do
     [[ -e "$header" ]] || continue
-    [[ "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" -H @"$header" \
-      "https://$CONSUL_HTTPS_ADDR/v1/acl/token/self" 2>/dev/null)" == 200 ]] || return 1
+    token_resolves "$header" || return 1
     rm -f "$header"
   done
 }
