@@ -5,7 +5,7 @@ import { terraformLiteral } from "../constructs/terraform-literal";
 import { snapshotContainer } from "../domain/backups";
 import { SNAPSHOT_STORE_ID } from "./datacenter-stack";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
-import { configureStack } from "./stack-setup";
+import { configureStack, requiredTerraformVersion } from "./stack-setup";
 
 /**
  * The stack of a secondary marked `decommission: true`: same name, hence same state, as the datacenter's stack,
@@ -43,7 +43,7 @@ export class DecommissionedDatacenterStack extends TerraformStack {
     this.datacenter = datacenter;
     configureStack(this, plan.config, datacenter.config);
     // The `removed` block needs Terraform 1.7 (the S3 lock file already needs 1.10).
-    this.addOverride("terraform.required_version", plan.config.state.backend === "s3" ? ">= 1.10" : ">= 1.7");
+    this.addOverride("terraform.required_version", requiredTerraformVersion(plan.config, true));
     // The configuration refuses a decommission without backups, so the datacenter has had a container.
     SnapshotStore.keepContainer(this, SNAPSHOT_STORE_ID);
     // The backup credential is destroyed by whoever deploys, under their own user: run by another user than the

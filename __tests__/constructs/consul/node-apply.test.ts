@@ -66,6 +66,17 @@ function healthyStubs(overrides: Record<string, StubBehaviour> = {}): Record<str
   };
 }
 
+/** What autopilot reports for prod2 while its second server is not a healthy voter: no failure tolerance left. */
+const DEGRADED = JSON.stringify({
+  Healthy: false,
+  FailureTolerance: 0,
+  Servers: [
+    { Name: "prod2-server-1", Healthy: true, Voter: true },
+    { Name: "prod2-server-2", Healthy: false, Voter: true },
+    { Name: "prod2-server-3", Healthy: true, Voter: true },
+  ],
+});
+
 /** What autopilot reports for the primary: every server a healthy voter. */
 const primaryHealthy = JSON.stringify({
   Healthy: true,
@@ -366,16 +377,7 @@ describe("node-apply.sh restarting the leader", () => {
   });
 
   it("refuses to restart a server while another is not a healthy voter: the restart would cost the quorum", () => {
-    const degraded = JSON.stringify({
-      Healthy: false,
-      FailureTolerance: 0,
-      Servers: [
-        { Name: "prod2-server-1", Healthy: true, Voter: true },
-        { Name: "prod2-server-2", Healthy: false, Voter: true },
-        { Name: "prod2-server-3", Healthy: true, Voter: true },
-      ],
-    });
-    const run = applyServer({ staged: changedConfig(), stubs: reportingAutopilot(degraded) });
+    const run = applyServer({ staged: changedConfig(), stubs: reportingAutopilot(DEGRADED) });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
       "restarting prod2-server-1 now would cost its datacenter its quorum (another server is not a healthy voter)",
@@ -784,21 +786,12 @@ describe("node-apply.sh and a Consul upgrade of a running server", () => {
   });
 
   it("does not upgrade while its datacenter would lose its quorum", () => {
-    const unhealthy = JSON.stringify({
-      Healthy: false,
-      FailureTolerance: 0,
-      Servers: [
-        { Name: "prod2-server-1", Healthy: true, Voter: true },
-        { Name: "prod2-server-2", Healthy: false, Voter: true },
-        { Name: "prod2-server-3", Healthy: true, Voter: true },
-      ],
-    });
     const curl = healthyStubs().curl as { when: { match: string }[] };
     const run = applyServer({
       staged: { "manifest.tsv": "" },
       stubs: healthyStubs({
         "dpkg-query": { when: [{ match: "envoy", stdout: "1.35.6" }], stdout: "1.22.3-1" },
-        curl: { when: [{ match: "autopilot/health", stdout: "429", body: unhealthy }, ...curl.when] },
+        curl: { when: [{ match: "autopilot/health", stdout: "429", body: DEGRADED }, ...curl.when] },
       }),
     });
     expect(run.status).toBe(1);
