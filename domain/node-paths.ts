@@ -10,6 +10,8 @@ export const NODE_PATHS = {
   certFile: "/etc/consul.d/tls/agent.pem",
   keyFile: "/etc/consul.d/tls/agent-key.pem",
   gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
+  /** Gateways: the nftables rules that keep Envoy's admin listener to root and Envoy's own user (JSON ruleset). */
+  envoyAdminFirewall: "/etc/consul.d/envoy-admin-firewall.json",
   resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
   dataDir: "/opt/consul",
   /** On a server's data volume once the ACL system holds the initial management token: no file keeps it after. */
@@ -22,6 +24,9 @@ export const MESH_GATEWAY_UNIT = "consul-mesh-gateway.service";
 export const RESOLVED_UNIT = "systemd-resolved.service";
 /** OpenSSH's server on Debian and Ubuntu. */
 export const SSH_UNIT = "ssh.service";
+
+/** root, which runs the apply script and every script of the federation on a node. */
+export const ROOT_UID = 0;
 
 export interface SystemUser {
   readonly name: string;

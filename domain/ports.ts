@@ -123,6 +123,11 @@ export function renderPortMatrixMarkdown(matrix: readonly PortRule[]): string {
   return ["| port | purpose | open on | reachable from |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
+/** The address of an `<ip>:<port>` bind address (IPv4). */
+export function hostOf(bindAddress: string): string {
+  return bindAddress.slice(0, bindAddress.lastIndexOf(":"));
+}
+
 /** The port of an `<ip>:<port>` bind address. */
 export function portOf(bindAddress: string): number {
   return Number(bindAddress.slice(bindAddress.lastIndexOf(":") + 1));

@@ -1,4 +1,5 @@
 import { exampleFiles } from "./../support/example";
+import { admittedToEnvoyAdmin as admitted } from "../support/firewall";
 import {
   itWithTool,
   shellcheck,
@@ -96,6 +97,42 @@ describe("rendered node files", () => {
     expect(manifest.split("\n").find((line) => line.includes("\tmesh-gateway.env\t"))).toMatch(
       /^0600\troot\troot\tmesh-gateway\.env\t/,
     );
+  });
+
+  describe("Envoy's admin interface (it shows the gateway's token) is closed to other local users", () => {
+    const gateway = "nodes/prod1/prod1-gateway-1";
+    const ruleset = files.get(`${gateway}/envoy-admin-firewall.json`) ?? "";
+
+    it("Envoy's unit loads the delivered firewall as root before every start; a change restarts Envoy", () => {
+      const unit = files.get(`${gateway}/consul-mesh-gateway.service`) ?? "";
+      expect(unit.split("\n")).toContain(
+        "ExecStartPre=+/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
+      );
+      expect(unit).toContain("-admin-bind 127.0.0.1:19000 ");
+      const manifest = files.get(`${gateway}/manifest.tsv`) ?? "";
+      expect(manifest.split("\n")).toContain(
+        "0644\troot\troot\tenvoy-admin-firewall.json\t/etc/consul.d/envoy-admin-firewall.json\tconsul-mesh-gateway.service\t-",
+      );
+      // The apply script installs nft where the image lacks it.
+      expect(files.get(`${gateway}/node.env`)).toContain("FIREWALL_PACKAGE=nftables\n");
+    });
+
+    itWithTool(
+      "nft",
+      "nftables loads it (twice, as on every start) and refuses every user but root and Envoy's",
+      () => {
+        const result = admitted(ruleset);
+        if (result === undefined) return;
+        // uid 8301 is consul-envoy, 8300 the Consul agent's user, 65534 nobody.
+        expect(result).toEqual({ "0": "admitted", "8301": "admitted", "8300": "refused", "65534": "refused" });
+      },
+    );
+
+    itWithTool("nft", "without the rule, every user reaches the listener (the check above can fail)", () => {
+      const result = admitted(JSON.stringify({ nftables: [{ metainfo: { json_schema_version: 1 } }] }));
+      if (result === undefined) return;
+      expect(result).toEqual({ "0": "admitted", "8301": "admitted", "8300": "admitted", "65534": "admitted" });
+    });
   });
 
   itWithTool("systemd-analyze", "systemd-analyze security rates every service's exposure below 4 of 10", () => {

@@ -10,6 +10,7 @@ const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   "systemd-analyze": "systemd",
   gpg: "gpg",
   openssl: "openssl",
+  nft: "nftables",
 };
 
 /**
@@ -124,7 +125,12 @@ export interface SystemdVerifyOptions {
   readonly vmExecutables?: readonly string[];
 }
 
-const DEFAULT_VM_EXECUTABLES = ["/usr/bin/consul", "/usr/bin/envoy", "/usr/local/sbin/consul-snapshot"];
+const DEFAULT_VM_EXECUTABLES = [
+  "/usr/bin/consul",
+  "/usr/bin/envoy",
+  "/usr/sbin/nft",
+  "/usr/local/sbin/consul-snapshot",
+];
 
 const MISSING_COMMAND = /^\S+: Command (\/\S+) is not executable: No such file or directory$/;
 

@@ -10,7 +10,7 @@ import { ClientCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { gatewayAgentConfig } from "./agent-config";
 import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
-import { consulNodeCloudConfig, meshGatewayUnit, nodeEnvironment } from "./system-files";
+import { consulNodeCloudConfig, envoyAdminFirewall, meshGatewayUnit, nodeEnvironment } from "./system-files";
 
 export interface MeshGatewayNodeProps extends ConsulNodeProps {
   /** Run Envoy and register the gateway; needs Connect on the servers. */
@@ -82,6 +82,12 @@ export class MeshGatewayNode extends Construct {
           MESH_GATEWAY_UNIT,
           `/etc/systemd/system/${MESH_GATEWAY_UNIT}`,
           renderSystemdUnit(meshGatewayUnit(props.envoyLogLevel)),
+          { restarts: [MESH_GATEWAY_UNIT] },
+        ),
+        nodeFile.installed(
+          "envoy-admin-firewall.json",
+          NODE_PATHS.envoyAdminFirewall,
+          `${JSON.stringify(envoyAdminFirewall(), null, 2)}\n`,
           { restarts: [MESH_GATEWAY_UNIT] },
         ),
         nodeFile.installed(

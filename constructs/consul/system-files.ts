@@ -1,6 +1,13 @@
 import { BACKUP_PATHS, BACKUP_TIMER_UNIT } from "../../domain/backups";
-import { CONSUL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS, SystemUser } from "../../domain/node-paths";
-import { CONSUL_PORTS, ENVOY_ADMIN_ADDRESS, MESH_GATEWAY_PORT, NodeKind } from "../../domain/ports";
+import {
+  CONSUL_UNIT,
+  MESH_GATEWAY_UNIT,
+  NODE_PATHS,
+  ROOT_UID,
+  SYSTEM_USERS,
+  SystemUser,
+} from "../../domain/node-paths";
+import { CONSUL_PORTS, ENVOY_ADMIN_ADDRESS, hostOf, MESH_GATEWAY_PORT, NodeKind, portOf } from "../../domain/ports";
 import { CloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdConfig, SystemdUnit } from "../bootstrap/systemd-unit";
@@ -167,6 +174,111 @@ export function meshGatewayCommand(envoyLogLevel: string): string[] {
   ];
 }
 
+/** nftables' own program; Debian's and Ubuntu's package `nftables` installs it here. */
+export const NFT_PROGRAM = "/usr/sbin/nft";
+/** The package the apply script installs on a gateway when its image lacks nft. */
+export const FIREWALL_PACKAGE = "nftables";
+/** The table that holds the rule (its own, so that other rule sets of the node stay as they are). */
+export const ENVOY_ADMIN_FIREWALL_TABLE = "consul_envoy_admin";
+
+/** The part of nftables' JSON format (libnftables-json(5)) the admin firewall writes. */
+interface NftTable {
+  readonly family: "inet";
+  readonly name: string;
+}
+interface NftChain {
+  readonly family: "inet";
+  readonly table: string;
+  readonly name: string;
+  readonly type: "filter";
+  readonly hook: "output";
+  readonly prio: number;
+  readonly policy: "accept";
+}
+type NftOperand =
+  | { readonly payload: { readonly protocol: "ip"; readonly field: "daddr" } }
+  | { readonly payload: { readonly protocol: "tcp"; readonly field: "dport" } }
+  | { readonly meta: { readonly key: "skuid" } };
+type NftExpression =
+  | {
+      readonly match: {
+        readonly op: "==" | "!=";
+        readonly left: NftOperand;
+        readonly right: string | number | { readonly set: readonly number[] };
+      };
+    }
+  | { readonly reject: { readonly type: "tcp reset" } };
+interface NftRule {
+  readonly family: "inet";
+  readonly table: string;
+  readonly chain: string;
+  readonly expr: readonly NftExpression[];
+}
+type NftCommand =
+  | { readonly metainfo: { readonly json_schema_version: 1 } }
+  | { readonly add: { readonly table: NftTable } | { readonly chain: NftChain } | { readonly rule: NftRule } }
+  | { readonly delete: { readonly table: NftTable } };
+export interface NftablesRuleset {
+  readonly nftables: readonly NftCommand[];
+}
+
+/**
+ * Envoy's admin interface has no authentication, and its configuration dump shows the bootstrap with the
+ * gateway's ACL token. It listens on loopback only, which still lets every local account in: this rule
+ * refuses connections to it from any socket not owned by root (the apply script's readiness check) or
+ * Envoy's own user (its Prometheus listener reads /stats through the admin port, from inside Envoy).
+ * Loading the file again replaces the table whole: add (so that delete finds it), delete, add.
+ * The owner match on locally made packets is nftables' `meta skuid` (nft(8), META EXPRESSIONS).
+ */
+export function envoyAdminFirewall(): NftablesRuleset {
+  const address = hostOf(ENVOY_ADMIN_ADDRESS);
+  const port = portOf(ENVOY_ADMIN_ADDRESS);
+  const table: NftTable = { family: "inet", name: ENVOY_ADMIN_FIREWALL_TABLE };
+  const chain = "output";
+  return {
+    nftables: [
+      { metainfo: { json_schema_version: 1 } },
+      { add: { table } },
+      { delete: { table } },
+      { add: { table } },
+      {
+        add: {
+          chain: {
+            family: "inet",
+            table: table.name,
+            name: chain,
+            type: "filter",
+            hook: "output",
+            prio: 0,
+            policy: "accept",
+          },
+        },
+      },
+      {
+        add: {
+          rule: {
+            family: "inet",
+            table: table.name,
+            chain,
+            expr: [
+              { match: { op: "==", left: { payload: { protocol: "ip", field: "daddr" } }, right: address } },
+              { match: { op: "==", left: { payload: { protocol: "tcp", field: "dport" } }, right: port } },
+              {
+                match: {
+                  op: "!=",
+                  left: { meta: { key: "skuid" } },
+                  right: { set: [ROOT_UID, SYSTEM_USERS.envoy.uid] },
+                },
+              },
+              { reject: { type: "tcp reset" } },
+            ],
+          },
+        },
+      },
+    ],
+  };
+}
+
 export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
   return {
     Unit: {
@@ -182,6 +294,9 @@ export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
       User: SYSTEM_USERS.envoy.name,
       Group: SYSTEM_USERS.envoy.name,
       EnvironmentFile: NODE_PATHS.gatewayEnvironment,
+      // Before every start, as root ("+": no User=, capability or sandbox limits for this one command,
+      // systemd.service(5)): the firewall that keeps the admin interface to root and Envoy's user.
+      ExecStartPre: `+${NFT_PROGRAM} --json --file ${NODE_PATHS.envoyAdminFirewall}`,
       ExecStart: meshGatewayCommand(envoyLogLevel).join(" "),
       Restart: "on-failure",
       RestartSec: 5,
@@ -289,7 +404,11 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
       : {}),
     WAIT_FOR_LEADER: input.waitForLeader ? "yes" : "no",
     ...(gateway
-      ? { ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS, GATEWAY_ENVIRONMENT_FILE: NODE_PATHS.gatewayEnvironment }
+      ? {
+          ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS,
+          GATEWAY_ENVIRONMENT_FILE: NODE_PATHS.gatewayEnvironment,
+          FIREWALL_PACKAGE,
+        }
       : {}),
   });
 }

@@ -563,6 +563,23 @@ describe("node-apply.sh on a mesh gateway", () => {
     );
   });
 
+  it("installs nftables where the image lacks nft (Envoy's unit loads its admin firewall with it), else not", () => {
+    const bare = applyGateway();
+    expect(bare.status).toBe(0);
+    const install = indexOf(bare.calls, /^apt-get .* install .*\bnftables$/);
+    expect(install).toBeGreaterThan(-1);
+    expect(install).toBeLessThan(indexOf(bare.calls, /^systemctl (re)?start consul-mesh-gateway/));
+    const withNft = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged: stagedFiles("prod2-gateway-1"),
+      stubs: healthyStubs(),
+      scriptedStubs: { nft: "#!/bin/sh\n" },
+    });
+    expect(withNft.status).toBe(0);
+    expect(withNft.calls.filter((call) => call.includes("nftables"))).toEqual([]);
+  });
+
   it("returns only once the gateway's checks pass on its agent, asked with the gateway's own token", () => {
     const run = applyGateway(healthyStubs());
     expect(run.status).toBe(0);

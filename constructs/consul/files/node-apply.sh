@@ -132,6 +132,8 @@ converge_apt_repository() {
 
 converge_apt_sources() {
   command -v gpg >/dev/null || install_packages gpg
+  # Gateways: Envoy's unit loads its admin firewall with nft before every start (not on every image).
+  if [[ -n "${FIREWALL_PACKAGE:-}" ]]; then command -v nft >/dev/null || install_packages "$FIREWALL_PACKAGE"; fi
   local repositories repository
   IFS=, read -r -a repositories <<<"${APT_REPOSITORIES:-}"
   for repository in "${repositories[@]}"; do converge_apt_repository "$repository"; done
