@@ -59,7 +59,13 @@ export interface TokenRoute {
  * check their datacenter's health with the initial management token: it is the only token that exists in
  * their stack, which comes before the ACL stack. The backup tokens exist only while backups are enabled.
  */
-export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
+/**
+ * How the primary's ACL system is bootstrapped: from `initial_management` in its servers' configuration, or through
+ * the API by the servers' apply script, with no management token in any configuration (domain/terraform-token.ts).
+ */
+export type AclBootstrap = "configuration" | "api";
+
+export function tokenRoutes(role: NodeRole, aclBootstrap: AclBootstrap = "configuration"): readonly TokenRoute[] {
   if (role.kind === "gateway") {
     return [
       { token: "agent", mechanism: "agent-config", fromStage: "acl" },
@@ -69,7 +75,9 @@ export function tokenRoutes(role: NodeRole): readonly TokenRoute[] {
   }
   if (role.datacenterRole === "primary") {
     return [
-      { token: "initial-management", mechanism: "bootstrap-config", fromStage: "acl" },
+      ...(aclBootstrap === "configuration"
+        ? [{ token: "initial-management", mechanism: "bootstrap-config", fromStage: "acl" } as const]
+        : []),
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
       { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },

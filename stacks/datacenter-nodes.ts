@@ -6,6 +6,14 @@ import type { AgentCertificateSource, ConsulNodeProps } from "../constructs/cons
 import { MeshGatewayNode } from "../constructs/consul/mesh-gateway-node";
 import { ConsulServerNode } from "../constructs/consul/server-node";
 import type { PlannedNode } from "../domain/layout";
+import {
+  bootstrapsFromConfiguration,
+  GLOBAL_MANAGEMENT_POLICY_ID,
+  terraformTokenAccessorId,
+  terraformTokenDescription,
+} from "../domain/terraform-token";
+import type { AclBootstrap } from "../domain/tokens";
+import type { ManagementTokenProps } from "../constructs/consul/management-token";
 import type { DatacenterFoundation } from "./datacenter-foundation";
 import type { FederationPlan, PlannedDatacenter } from "./federation-plan";
 import { aclSettings, agentSettings, backupSchedule, nodePackages } from "./node-settings";
@@ -78,11 +86,36 @@ function nodeProps(
 }
 
 /**
+ * A primary server's part in Terraform's management token from its first rotation on (domain/terraform-token.ts):
+ * every generation's secret, newest first, down to the initial management token; none before that rotation, and
+ * none on secondaries.
+ */
+function managementToken(ctx: NodeGroupContext): ManagementTokenProps | undefined {
+  const { plan, datacenter, secrets } = ctx;
+  const generation = plan.config.rotation.terraformToken;
+  const initialManagement = ctx.tokens.initialManagement;
+  if (bootstrapsFromConfiguration(generation) || datacenter.role !== "primary" || initialManagement === undefined) {
+    return undefined;
+  }
+  return {
+    generation,
+    accessorId: terraformTokenAccessorId(datacenter.name, generation),
+    description: terraformTokenDescription(generation),
+    policyId: GLOBAL_MANAGEMENT_POLICY_ID,
+    generations: [...secrets.terraformTokenGenerations, { generation: 0, secret: initialManagement }],
+    servers: datacenter.servers.map((server) => server.privateIp),
+  };
+}
+
+/**
  * The datacenter's servers, chained so that settings roll one server at a time; the last one waits
  * for a leader, so whatever depends on the servers finds a working cluster.
  */
 export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServerNode[] {
   const { plan, datacenter } = ctx;
+  const aclBootstrap: AclBootstrap = bootstrapsFromConfiguration(plan.config.rotation.terraformToken)
+    ? "configuration"
+    : "api";
   const secondary = datacenter.role === "secondary";
   const servers: ConsulServerNode[] = [];
   for (const node of datacenter.servers) {
@@ -95,7 +128,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
       ctx.foundation.serverSecurityGroupId,
       previous ? [previous.settingsApplied] : [],
     );
-    const tokens = routeTokens(node, plan.config.rollout.stage, ctx.tokens);
+    const tokens = routeTokens(node, plan.config.rollout.stage, ctx.tokens, aclBootstrap);
     servers.push(
       new ConsulServerNode(scope, node.name, {
         ...props,
@@ -109,6 +142,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
         healthCheckToken: tokens.applyScript,
+        managementToken: managementToken(ctx),
         backup: ctx.snapshots && {
           ...backupSchedule(plan.config),
           container: ctx.snapshots.container,

@@ -78,6 +78,7 @@ export class DatacenterStack extends TerraformStack {
         caValidity: caCertificateValidity(plan.config),
         gossipKeyRotation: plan.config.rotation.gossipKey,
         caRotation: plan.config.rotation.ca,
+        terraformTokenRotation: plan.config.rotation.terraformToken,
       });
     const validity = certificateValidity(plan.config);
     if (!props.pki) {

@@ -50,7 +50,7 @@ export class PrimaryAclStack extends TerraformStack {
       // Every CA the servers' certificates may come from during a CA rotation: the provider's API client reads a
       // bundle into its pool (ca_pem, go-rootcerts' ConfigureTLS: "a PEM-encoded certificate or bundle").
       caPem: primary.secrets.caTrustBundle,
-      token: primary.secrets.initialManagementToken,
+      token: primary.secrets.terraformToken,
       datacenter: primary.datacenter.name,
     });
     if (!plan.stage.acl) {
@@ -93,7 +93,7 @@ export class PrimaryAclStack extends TerraformStack {
         sshUser: federation.ssh.user,
         tokens,
         files: routed.aclStackBackupCredential ? [snapshotTokenFile(routed.aclStackBackupCredential)] : [],
-        managementToken: primary.secrets.initialManagementToken,
+        managementToken: primary.secrets.terraformToken,
         target: server.vm.machine,
         dropInitialManagement: true,
       });

@@ -40,7 +40,7 @@ export class PrimaryKeyringStack extends TerraformStack {
             host: server.vm.publicIp,
             hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
             sshUser: federation.ssh.user,
-            managementToken: primary.secrets.initialManagementToken,
+            managementToken: primary.secrets.terraformToken,
             servers: plan.decommissioned.flatMap((dc) =>
               dc.servers.map((node) => ({ node: node.name, datacenter: dc.name })),
             ),
@@ -51,7 +51,7 @@ export class PrimaryKeyringStack extends TerraformStack {
       hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
       sshUser: federation.ssh.user,
       gossipKey: primary.secrets.gossipKey,
-      managementToken: primary.secrets.initialManagementToken,
+      managementToken: primary.secrets.terraformToken,
       members: plan.datacenters.map((dc) => ({
         datacenter: dc.name,
         agents: dc.servers.length + dc.gateways.length,
@@ -67,7 +67,7 @@ export class PrimaryKeyringStack extends TerraformStack {
         host: server.vm.publicIp,
         hostKey: federation.ssh.pinHostKeys ? server.hostKey.publicKey : undefined,
         sshUser: federation.ssh.user,
-        managementToken: primary.secrets.initialManagementToken,
+        managementToken: primary.secrets.terraformToken,
         retired,
       });
       this.steps.push(retirement.applied);

@@ -3,7 +3,7 @@ import type { AgentApiTokens } from "../constructs/consul/agent-token-delivery";
 import type { FederationAcls } from "../constructs/consul/federation-acls";
 import type { PlannedNode } from "../domain/layout";
 import { ROLLOUT_STAGES, RolloutStage } from "../domain/stages";
-import { TokenName, tokenRoutes } from "../domain/tokens";
+import { AclBootstrap, TokenName, tokenRoutes } from "../domain/tokens";
 
 /** Where the secrets come from in the stack that builds a node. */
 export interface TokenSecrets {
@@ -63,7 +63,12 @@ function secretOf(token: TokenName, node: PlannedNode, secrets: TokenSecrets): s
 }
 
 /** The secrets a node receives at `stage`, each for the mechanism its route names. */
-export function routeTokens(node: PlannedNode, stage: RolloutStage, secrets: TokenSecrets): RoutedTokens {
+export function routeTokens(
+  node: PlannedNode,
+  stage: RolloutStage,
+  secrets: TokenSecrets,
+  aclBootstrap: AclBootstrap = "configuration",
+): RoutedTokens {
   const reached = (from: RolloutStage) => ROLLOUT_STAGES.indexOf(stage) >= ROLLOUT_STAGES.indexOf(from);
   const agentConfig: Record<string, string> = {};
   const agentApi: Record<string, string> = {};
@@ -71,7 +76,7 @@ export function routeTokens(node: PlannedNode, stage: RolloutStage, secrets: Tok
   let gatewayEnvironment: string | undefined;
   let backupCredential: string | undefined;
   let aclStackBackupCredential: string | undefined;
-  for (const route of tokenRoutes(node.role)) {
+  for (const route of tokenRoutes(node.role, aclBootstrap)) {
     const secret = reached(route.fromStage) ? secretOf(route.token, node, secrets) : undefined;
     if (secret === undefined) continue;
     switch (route.mechanism) {

@@ -328,7 +328,7 @@ describe("tls", () => {
   });
 
   it("starts every token and the CA at their first generation", () => {
-    expect(exampleConfig().rotation).toEqual({ gossipKey: 0, ca: 0, tokens: 0 });
+    expect(exampleConfig().rotation).toEqual({ gossipKey: 0, ca: 0, tokens: 0, terraformToken: 0 });
     expect(exampleConfig().acl.tokens.map((token) => [token.rotation, token.retireBelow])).toEqual([
       [0, 0],
       [0, 0],

@@ -270,11 +270,14 @@ describe("rollout stages", () => {
         ),
       ),
       // A rotated gossip key: the keyring step and new consul.json files, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 1, ca: 0, tokens: 0 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 1, ca: 0, tokens: 0, terraformToken: 0 }))),
       // Rotated tokens: new secrets in every node's files, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, tokens: 1 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, tokens: 1, terraformToken: 0 }))),
+      // Terraform's token rotated (bootstrap through the API from then on): never a new VM.
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, tokens: 0, terraformToken: 1 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 0, tokens: 0, terraformToken: 2 }))),
       // A new CA: certificates issued again and a new trust bundle on every node, never a new VM.
-      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 1, tokens: 0 }))),
+      synthesize(atStage("enforced", (c) => (c.rotation = { gossipKey: 0, ca: 1, tokens: 0, terraformToken: 0 }))),
       // Backups on, off, on another schedule: files and units on running servers, never a new VM.
       synthesize(atStage("enforced", (c) => (c.backups = { ...c.backups, enabled: false }))),
       synthesize(atStage("enforced", (c) => (c.backups = { enabled: true, schedule: "00/6:00", retain: 5 }))),

@@ -11,6 +11,9 @@ export const rotationSchema = strictObject({
   tokens: rotationCounter("rotations").describe(
     "Raise by one to rotate every token the federation makes for its nodes (agent, DNS, replication, mesh gateway, autopilot health, snapshot, service registration) at the next deploy: each new token is created and delivered before the old one is deleted, by the last stack. Raise it by one per deploy. Your own tokens rotate with their own `rotation`.",
   ),
+  terraformToken: rotationCounter("rotations").describe(
+    "Raise by one to give Terraform and the federation's scripts a new management token at the next deploy. From 1 on, the ACL system is bootstrapped through Consul's API (no server's configuration holds a management token) and the primary's servers make each new generation with an older one, then delete every older one, the initial management token once no server holds it in memory. After restoring the primary from a snapshot, raising it also makes the current generation again. Never lower it.",
+  ),
 })
   .prefault({})
   .describe("Counters that rotate a secret when raised.");

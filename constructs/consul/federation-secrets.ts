@@ -2,6 +2,7 @@ import { Bytes } from "@cdktf/provider-random/lib/bytes";
 import { Uuid } from "@cdktf/provider-random/lib/uuid";
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
+import { terraformTokenSecretName } from "../../domain/terraform-token";
 import { CertificateAuthority, CertificateValidity } from "../tls/certificate-authority";
 
 export interface FederationSecretsProps {
@@ -11,6 +12,17 @@ export interface FederationSecretsProps {
   readonly gossipKeyRotation: number;
   /** The generation of the CA that signs the agents' certificates (`rotation.ca`); 0 is the first CA. */
   readonly caRotation: number;
+  /**
+   * The generation of Terraform's management token; 0 is the initial management token. From 1 on, each
+   * generation's secret derives from a seed (see domain/terraform-token.ts).
+   */
+  readonly terraformTokenRotation: number;
+}
+
+/** A generation of Terraform's management token and its secret (sensitive). */
+export interface TerraformTokenGeneration {
+  readonly generation: number;
+  readonly secret: string;
 }
 
 /** The common name of a CA generation's certificate: the first keeps the name it always had. */
@@ -40,6 +52,10 @@ export class FederationSecrets extends Construct {
    * `consul acl bootstrap`, and is the token Terraform manages every ACL object with. Sensitive.
    */
   readonly initialManagementToken: string;
+  /** The management token Terraform and the federation's scripts use: the current generation's secret. Sensitive. */
+  readonly terraformToken: string;
+  /** Every generation from the current one down to 1 (none at 0), newest first: what the servers may try. */
+  readonly terraformTokenGenerations: readonly TerraformTokenGeneration[];
 
   constructor(scope: Construct, id: string, props: FederationSecretsProps) {
     super(scope, id);
@@ -70,5 +86,25 @@ export class FederationSecrets extends Construct {
             Fn.sensitive(Fn.base64sha256(Fn.join(":", [seed, String(props.gossipKeyRotation)]))),
           ).asString;
     this.initialManagementToken = Fn.sensitive(new Uuid(this, "initial-management-token").result);
+    const tokenGeneration = props.terraformTokenRotation;
+    if (tokenGeneration === 0) {
+      this.terraformToken = this.initialManagementToken;
+      this.terraformTokenGenerations = [];
+      return;
+    }
+    // Destroying the seed would lose every generation's secret at once: a counter set back to 0 is refused here.
+    const tokenSeed = new Uuid(this, "terraform-token-seed", { lifecycle: { preventDestroy: true } }).result;
+    this.terraformTokenGenerations = Array.from({ length: tokenGeneration }, (_, index) => tokenGeneration - index).map(
+      (generation) => ({
+        generation,
+        secret: Fn.sensitive(Fn.uuidv5(tokenSeed, terraformTokenSecretName(generation))),
+      }),
+    );
+    // A local, so that the output carrying it to other stacks keeps its name from one generation to the next.
+    this.terraformToken = new TerraformLocal(
+      this,
+      "terraform-token",
+      this.terraformTokenGenerations[0].secret,
+    ).asString;
   }
 }

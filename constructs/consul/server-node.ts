@@ -7,6 +7,7 @@ import { DataVolumeProps, FloatingIpInstance } from "../compute/floating-ip-inst
 import { ServerCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { serverAgentConfig } from "./agent-config";
+import { managementTokenFile, ManagementTokenProps } from "./management-token";
 import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
 import {
   snapshotBackupFiles,
@@ -29,6 +30,11 @@ export interface ConsulServerNodeProps extends ConsulNodeProps {
   readonly healthCheckToken?: string;
   /** Scheduled snapshots of the datacenter to object storage; none to take no snapshots. */
   readonly backup?: SnapshotBackupProps;
+  /**
+   * Primary servers, from the first rotation of Terraform's management token on: the generations the apply script
+   * makes and deletes; none where the token is the initial management token.
+   */
+  readonly managementToken?: ManagementTokenProps;
 }
 
 /**
@@ -114,6 +120,7 @@ export class ConsulServerNode extends Construct {
           }),
         ),
         ...(props.healthCheckToken ? [nodeFile.tokenHeader("health-check.token", props.healthCheckToken)] : []),
+        ...(props.managementToken ? [managementTokenFile(props.managementToken)] : []),
         nodeFile.caCertificate(props.caCertPem, "server"),
         nodeFile.agentConfig(agentConfig),
         ...(agentConfig.acl?.tokens?.initial_management ? [nodeFile.dropInitialManagement()] : []),

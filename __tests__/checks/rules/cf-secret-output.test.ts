@@ -10,6 +10,7 @@ describe("CF-SECRET-OUTPUT", () => {
     caValidity: TEST_CA_VALIDITY,
     gossipKeyRotation: 0,
     caRotation: 0,
+    terraformTokenRotation: 0,
   });
 
   it("is quiet on public values and on sensitive outputs", () => {

@@ -3,6 +3,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { managementTokenFile } from "../../../constructs/consul/management-token";
+import {
+  GLOBAL_MANAGEMENT_POLICY_ID,
+  terraformTokenAccessorId,
+  terraformTokenDescription,
+} from "../../../domain/terraform-token";
 import { REPO_ROOT } from "../../support/fixtures";
 import { runNodeScript, StubBehaviour } from "../../support/node-harness";
 import { itWithTool } from "../../support/validators";
@@ -1063,5 +1069,214 @@ describe("node-apply.sh on a primary server whose ACL system does not hold its t
     });
     expect(run.status).toBe(0);
     expect(run.stderr).not.toContain("does not resolve");
+  });
+});
+
+describe("node-apply.sh and Terraform's management token (rotation.terraformToken from 1 on)", () => {
+  const secret = (generation: number) => `00000000-0000-4000-8000-00000000000${generation}`;
+  const accessor = (generation: number) => terraformTokenAccessorId("prod1", generation);
+  const SERVERS = ["10.10.0.10", "10.10.0.11", "10.10.0.12"];
+
+  /** A primary server's staged files at `generation`, as the primary's stack renders them then. */
+  function stagedAt(generation: number, node = "prod1-server-3"): Record<string, string> {
+    const staged = stagedFiles(node);
+    delete staged["drop-initial-management.py"];
+    const config = JSON.parse(staged["consul.json"]);
+    delete config.acl.tokens.initial_management;
+    const file = managementTokenFile({
+      generation,
+      accessorId: accessor(generation),
+      description: terraformTokenDescription(generation),
+      policyId: GLOBAL_MANAGEMENT_POLICY_ID,
+      generations: Array.from({ length: generation + 1 }, (_, i) => generation - i).map((g) => ({
+        generation: g,
+        secret: secret(g),
+      })),
+      servers: SERVERS,
+    });
+    return {
+      ...staged,
+      "consul.json": JSON.stringify(config),
+      "health-check.token": `X-Consul-Token: ${secret(0)}\n`,
+      [file.name]: file.content,
+    };
+  }
+
+  interface AclState {
+    /** Tokens by secret. */
+    readonly tokens: Record<string, { AccessorID: string; Description: string }>;
+    readonly bootstrapped: boolean;
+    /** Servers whose running configuration holds the initial management token. */
+    readonly holders: readonly string[];
+  }
+
+  /** A curl that plays Consul's ACL API with a state; every other call goes to the healthy stub. */
+  const aclCurl = (state: AclState) => `#!/bin/bash
+printf '%s\\n' "curl $*" >>"$HARNESS_DIR/calls"
+case "$*" in
+  */v1/acl/* | */v1/agent/self) ;;
+  *) exec curl-default "$@" ;;
+esac
+exec python3 - "$@" <<'PY'
+import json, os, sys, uuid
+args = sys.argv[1:]
+path = os.path.join(os.environ["HARNESS_DIR"], "acl.json")
+state = json.load(open(path)) if os.path.exists(path) else json.loads(${JSON.stringify(JSON.stringify(state))})
+def value(flag):
+    return args[args.index(flag) + 1] if flag in args else None
+header = value("-H")
+caller = open(header[1:]).read().split(":", 1)[1].strip() if header else None
+method, url, fail = value("-X") or "GET", args[-1], "-fsS" in args
+def answer(code, body=""):
+    json.dump(state, open(path, "w"))
+    out = value("-o")
+    if out and out != "/dev/null":
+        open(out, "w").write(body)
+    elif not out:
+        sys.stdout.write(body)
+    if "-w" in args:
+        sys.stdout.write(str(code))
+    sys.exit(22 if fail and code >= 400 else 0)
+def body():
+    return json.load(open(value("--data-binary")[1:]))
+known = caller in state["tokens"]
+if url.endswith("/v1/agent/self"):
+    address = url.split("//", 1)[1].split(":", 1)[0]
+    answer(200, json.dumps({"DebugConfig": {"ACLInitialManagementToken": "hidden" if address in state["holders"] else ""}}))
+if url.endswith("/v1/acl/token/self"):
+    answer(200, json.dumps(state["tokens"][caller])) if known else answer(403, "ACL not found")
+if url.endswith("/v1/acl/bootstrap"):
+    if state["bootstrapped"]:
+        answer(403, "Permission denied: ACL bootstrap no longer allowed")
+    state["bootstrapped"] = True
+    state["tokens"][body()["BootstrapSecret"]] = {"AccessorID": str(uuid.uuid4()), "Description": "Bootstrap Token (Global Management)"}
+    answer(200, "{}")
+if not known:
+    answer(403, "Permission denied")
+if method == "PUT" and url.endswith("/v1/acl/token"):
+    token = body()
+    state["tokens"][token["SecretID"]] = {"AccessorID": token["AccessorID"], "Description": token["Description"]}
+    answer(200, "{}")
+if method == "DELETE":
+    gone = url.rsplit("/", 1)[1]
+    state["tokens"] = {k: v for k, v in state["tokens"].items() if v["AccessorID"] != gone}
+    answer(200, "true")
+answer(500, "unexpected " + method + " " + url)
+PY
+`;
+
+  function apply(generation: number, state: AclState, options: { staged?: Record<string, string> } = {}) {
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged: { ...stagedAt(generation), ...options.staged },
+      existing: existingServer,
+      stubs: healthyStubs({
+        "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
+      }),
+      scriptedStubs: { curl: aclCurl(state) },
+    });
+    const after = existsSync(join(run.harness, "acl.json"))
+      ? (JSON.parse(readFileSync(join(run.harness, "acl.json"), "utf8")) as AclState)
+      : state;
+    return { ...run, tokens: Object.keys(after.tokens).sort() };
+  }
+
+  const initial: AclState["tokens"] = {
+    [secret(0)]: { AccessorID: "11111111-1111-4111-8111-111111111111", Description: "Initial Management Token" },
+  };
+
+  it("makes the current generation with the initial management token, and keeps that one while a server holds it", () => {
+    const run = apply(1, { tokens: initial, bootstrapped: true, holders: ["10.10.0.11"] });
+    expect(run.status).toBe(0);
+    expect(run.calls).toContainEqual(
+      expect.stringMatching(
+        /^curl .*-X PUT -H @\S+\/health-check\.token --data-binary @\S+\/management-create\.json https:\/\/127\.0\.0\.1:8501\/v1\/acl\/token$/,
+      ),
+    );
+    expect(run.tokens).toEqual([secret(0), secret(1)]);
+    expect(run.stderr).toContain(
+      "kept the initial management token: a server of this datacenter still holds it in memory",
+    );
+    // Every server was asked, by its private address, with the current generation.
+    expect(run.calls.filter((call) => call.endsWith("/v1/agent/self"))).toHaveLength(2);
+  });
+
+  it("deletes the initial management token once no server of the datacenter holds it in memory", () => {
+    const run = apply(1, { tokens: initial, bootstrapped: true, holders: [] });
+    expect(run.status).toBe(0);
+    expect(run.tokens).toEqual([secret(1)]);
+    for (const address of SERVERS)
+      expect(run.calls.some((call) => call.includes(`https://${address}:8501/v1/agent/self`))).toBe(true);
+    expect(run.calls).toContainEqual(
+      expect.stringMatching(
+        /-X DELETE -H @\S+\/management-current\.header https:\/\/127\.0\.0\.1:8501\/v1\/acl\/token\/11111111-/,
+      ),
+    );
+    expect(run.stderr).toContain("deleted generation 0 of Terraform's management token");
+  });
+
+  it("bootstraps a new ACL system through the API with the current generation: no configuration holds a management token", () => {
+    const run = apply(1, { tokens: {}, bootstrapped: false, holders: [] });
+    expect(run.status).toBe(0);
+    expect(run.tokens).toEqual([secret(1)]);
+    expect(run.calls).toContainEqual(
+      expect.stringMatching(
+        /--data-binary @\S+\/management-bootstrap\.json https:\/\/127\.0\.0\.1:8501\/v1\/acl\/bootstrap$/,
+      ),
+    );
+    expect(run.stderr).toContain("bootstrapped the ACL system with Terraform's management token (generation 1)");
+    const installed = JSON.parse(readFileSync(join(run.root, "etc/consul.d/consul.json"), "utf8"));
+    expect(installed.acl.tokens).not.toHaveProperty("initial_management");
+  });
+
+  it("after a restore from an older snapshot, makes the current generation from the one the snapshot holds", () => {
+    const snapshot = { [secret(1)]: { AccessorID: accessor(1), Description: terraformTokenDescription(1) } };
+    const run = apply(3, { tokens: snapshot, bootstrapped: true, holders: [] });
+    expect(run.status).toBe(0);
+    expect(run.tokens).toEqual([secret(3)]);
+    expect(run.stderr).toContain("created generation 3 of Terraform's management token");
+    expect(run.stderr).toContain("deleted generation 1 of Terraform's management token");
+  });
+
+  it("refuses, deleting nothing, when the ACL system holds none of the generations", () => {
+    const other = { "99999999-9999-4999-8999-999999999999": { AccessorID: "x", Description: "someone's" } };
+    const run = apply(2, { tokens: other, bootstrapped: true, holders: [] });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("no generation of Terraform's management token up to the configured one resolves");
+    expect(run.calls.some((call) => call.includes("-X DELETE"))).toBe(false);
+  });
+
+  it("a server before the last one leaves the token to the last one while the ACL system does not answer yet", () => {
+    const staged = stagedAt(1, "prod1-server-1");
+    const run = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged,
+      existing: existingServer,
+      stubs: healthyStubs({
+        "curl-default": {
+          when: [
+            { match: "autopilot/health", stdout: "200", body: primaryHealthy },
+            ...(healthyStubs().curl as { when: { match: string }[] }).when,
+          ],
+        },
+      }),
+      // ACLs turned on here while the leader still runs without them: every ACL call is refused.
+      scriptedStubs: {
+        curl: `#!/bin/bash
+printf '%s\\n' "curl $*" >>"$HARNESS_DIR/calls"
+case "$*" in
+  */v1/acl/*) [[ "$*" == *-w* ]] && printf 401; exit 22 ;;
+  *) exec curl-default "$@" ;;
+esac
+`,
+      },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain("could not bootstrap the ACL system yet: the datacenter's last server does");
+    // Tried once, not waited out.
+    expect(run.calls.filter((call) => call.endsWith("/v1/acl/bootstrap"))).toHaveLength(1);
   });
 });

@@ -269,6 +269,8 @@ drop_bootstrapped_management_token() {
 
 strip_management_token_if_bootstrapped() {
   [[ "$NODE_ROLE" == server && -e "$root${ACL_BOOTSTRAPPED_MARKER:-/nonexistent}" ]] || return 0
+  # Bootstrapped through the API (Terraform's own token), the configuration never holds the token.
+  [[ -f "$staging/drop-initial-management.py" ]] || return 0
   drop_bootstrapped_management_token "$staging/$(basename "$CONSUL_CONFIG_FILE")" || true
 }
 
@@ -289,6 +291,141 @@ record_acl_bootstrap() {
   touch "$root$ACL_BOOTSTRAPPED_MARKER"
   drop_bootstrapped_management_token "$root$CONSUL_CONFIG_FILE" || true
   log "the ACL system holds the initial management token: it is no longer kept in $CONSUL_CONFIG_FILE"
+}
+
+# Terraform's management token from its first rotation on (rotation.terraformToken, domain/terraform-token.ts):
+# a primary server receives every generation's secret, newest first, down to the initial management token (0), in
+# management-token.json. The apply script checks its datacenter with the newest generation that resolves, and once
+# the datacenter has a leader makes the current one exist: through the bootstrap API on a new ACL system (no
+# configuration ever holds a management token), else with an older generation (after a rotation, or after a
+# restore from a snapshot that predates the current one). Then it deletes every older generation.
+expand_management_tokens() {
+  [[ -f "$staging/management-token.json" ]] || return 0
+  python3 - "$staging/management-token.json" "$staging" <<'PY'
+import json, os, sys
+spec, staging = json.load(open(sys.argv[1])), sys.argv[2]
+os.umask(0o077)
+def write(name, text):
+    with open(os.path.join(staging, name), "w") as f:
+        f.write(text)
+order = []
+for generation in spec["generations"]:
+    name = f"management-{generation['generation']}.header"
+    write(name, f"X-Consul-Token: {generation['secretId']}\n")
+    order.append(f"{generation['generation']} {os.path.join(staging, name)}")
+write("management-order", "\n".join(order) + "\n")
+current = next(g for g in spec["generations"] if g["generation"] == spec["generation"])
+write("management-current.header", f"X-Consul-Token: {current['secretId']}\n")
+write("management-generation", f"{spec['generation']}\n")
+# Consul's API takes the token's own IDs (api-docs/acl/tokens: AccessorID, SecretID) and, on a new ACL system, the
+# bootstrap secret (api-docs/acl: PUT /v1/acl/bootstrap, BootstrapSecret).
+write("management-create.json", json.dumps({
+    "AccessorID": spec["accessorId"], "SecretID": current["secretId"], "Description": spec["description"],
+    "Policies": [{"ID": spec["policyId"]}],
+}))
+write("management-bootstrap.json", json.dumps({"BootstrapSecret": current["secretId"]}))
+write("management-servers", "\n".join(spec["servers"]) + "\n")
+PY
+}
+
+# The newest generation that resolves becomes the apply script's own token (health checks, the token wait).
+choose_management_token() {
+  [[ -f "$staging/management-order" ]] || return 0
+  local generation header
+  while read -r generation header; do
+    if token_resolves "$header"; then
+      cp "$header" "$staging/health-check.token"
+      return 0
+    fi
+  done <"$staging/management-order"
+  return 1
+}
+
+acls_enabled() {
+  python3 -c 'import json, sys; sys.exit(0 if (json.load(open(sys.argv[1])).get("acl") or {}).get("enabled") else 1)' "$1" 2>/dev/null
+}
+
+# The ACL system's first token, with the current generation's secret: 0 done, 1 not yet (retry), exits when the
+# ACL system was bootstrapped already (with a token none of the generations is).
+bootstrap_acl_system() {
+  local code
+  code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" -X PUT \
+    --data-binary @"$staging/management-bootstrap.json" "https://$CONSUL_HTTPS_ADDR/v1/acl/bootstrap" 2>/dev/null) || code=000
+  case "$code" in
+    200) return 0 ;;
+    403) fail "the ACL system was bootstrapped before, but no generation of Terraform's management token up to the configured one resolves, nor the initial management token: rotation.terraformToken set back below a generation made since (set it back up), or a restore from a snapshot older than all of them (reset the ACL bootstrap: README, \"Rotating Terraform's token\"); nothing else was changed" ;;
+    *) return 1 ;;
+  esac
+}
+
+# The accessor ID of the token of a header file, read with that token itself.
+token_accessor() {
+  api /v1/acl/token/self -H @"$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["AccessorID"])'
+}
+
+# Deletes the token of a header file (by its accessor ID), with the current generation.
+delete_token_of() {
+  local accessor
+  accessor=$(token_accessor "$1") || return 1
+  api "/v1/acl/token/$accessor" -X DELETE -H @"$staging/management-current.header" >/dev/null
+}
+
+# Whether every server of the datacenter answers and none holds the initial management token in memory: a server
+# reads acl.tokens.initial_management only at start, and whenever it takes leadership it creates that token again
+# if it is missing (initializeACLs in agent/consul/leader.go). /v1/agent/self shows a secret as "hidden" when set.
+no_server_holds_initial_management() {
+  local address
+  while read -r address; do
+    [[ -n "$address" ]] || continue
+    curl -fsS --max-time 10 --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-current.header" \
+      "https://$address:${CONSUL_HTTPS_ADDR##*:}/v1/agent/self" 2>/dev/null |
+      python3 -c 'import json, sys; sys.exit(1 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken") else 0)' ||
+      return 1
+  done <"$staging/management-servers"
+}
+
+# Every server of the primary tries, one after another; the datacenter's last server must succeed (before it, a
+# server may find the ACL system turned on in part, while ACLs roll out, and leaves the token to the next one).
+converge_management_token() {
+  [[ -f "$staging/management-order" ]] || return 0
+  acls_enabled "$root$CONSUL_CONFIG_FILE" || return 0
+  local generation current="$staging/management-current.header" must=no patience=0
+  # Only the last server waits out an ACL system that does not answer yet; the others try once.
+  if [[ "${WAIT_FOR_LEADER:-no}" == yes ]]; then must=yes patience=30; fi
+  generation=$(cat "$staging/management-generation")
+  if ! leader_known; then
+    [[ "$must" == no ]] || fail "no leader: Terraform's management token cannot be made; see journalctl -u consul"
+    log "no leader yet: the datacenter's last server makes Terraform's management token"
+    return 0
+  fi
+  if ! try_for "$patience" choose_management_token; then
+    if ! try_for "$((patience * 2))" bootstrap_acl_system; then
+      [[ "$must" == no ]] || fail "could not bootstrap the ACL system; see journalctl -u consul"
+      log "could not bootstrap the ACL system yet: the datacenter's last server does"
+      return 0
+    fi
+    log "bootstrapped the ACL system with Terraform's management token (generation $generation)"
+  elif ! token_resolves "$current"; then
+    if ! curl -fsS --max-time 10 -o /dev/null --cacert "$root$CONSUL_CA_FILE" -X PUT -H @"$staging/health-check.token" \
+      --data-binary @"$staging/management-create.json" "https://$CONSUL_HTTPS_ADDR/v1/acl/token" 2>/dev/null; then
+      [[ "$must" == no ]] || fail "could not create generation $generation of Terraform's management token; nothing was deleted"
+      log "could not create generation $generation of Terraform's management token yet: the datacenter's last server does"
+      return 0
+    fi
+    log "created generation $generation of Terraform's management token"
+  fi
+  wait_for 30 "generation $generation of Terraform's management token does not resolve" token_resolves "$current"
+  cp "$current" "$staging/health-check.token"
+  local older header
+  while read -r older header; do
+    if [[ "$older" == "$generation" ]] || ! token_resolves "$header"; then continue; fi
+    if [[ "$older" == 0 ]] && ! no_server_holds_initial_management; then
+      log "kept the initial management token: a server of this datacenter still holds it in memory (it read it at its last start) or did not answer; the first deploy of a primary server after each has restarted deletes it"
+      continue
+    fi
+    delete_token_of "$header" || fail "could not delete generation $older of Terraform's management token"
+    log "deleted generation $older of Terraform's management token"
+  done <"$staging/management-order"
 }
 
 # A rotated token is made in the primary and reaches a secondary through ACL replication, which runs on its own
@@ -720,6 +857,8 @@ wait_until_node_healthy() {
 wait_for_cloud_init
 ensure_system_users
 converge_apt_sources
+expand_management_tokens
+choose_management_token || true
 # What can refuse the change comes before anything changes (a package upgrade restarts the agent itself).
 refuse_turning_acls_off
 check_trust_continuity
@@ -733,6 +872,8 @@ install_files
 ensure_credential_placeholders
 restart_changed_units
 remove_retired_paths
+choose_management_token || true
 wait_until_node_healthy
+converge_management_token
 record_acl_bootstrap
 log "node converged (${NODE_ROLE})"
