@@ -21,6 +21,8 @@ export const NODE_PATHS = {
 
 export const CONSUL_UNIT = "consul.service";
 export const MESH_GATEWAY_UNIT = "consul-mesh-gateway.service";
+/** Gateways: loads the firewall of Envoy's admin interface, again whenever nftables.service (re)loads its rules. */
+export const ENVOY_ADMIN_FIREWALL_UNIT = "consul-envoy-admin-firewall.service";
 export const RESOLVED_UNIT = "systemd-resolved.service";
 /** OpenSSH's server on Debian and Ubuntu. */
 export const SSH_UNIT = "ssh.service";

@@ -8,8 +8,9 @@
  * generation's secret (`PUT /v1/acl/bootstrap` with `BootstrapSecret`, developer.hashicorp.com/consul/api-docs/acl:
  * "a mechanism to bootstrap ACLs without having any secrets present in Consul's configuration files"), or the
  * current generation is created with any older one that still resolves, which is what makes a restore from an
- * older snapshot recoverable. Every generation's secret derives from one random seed in the primary's state, so
- * that each older one can be tried and deleted without keeping a slot per generation.
+ * older snapshot recoverable. Each generation has a random secret of its own, made once and kept in the primary's
+ * state (so that whoever read the state before a rotation cannot tell the next secret), which is why a generation,
+ * once made, is never given back: a counter set lower would destroy the secrets Consul still uses.
  */
 import { rotatedAccessorId } from "./token-rotation";
 
@@ -24,9 +25,15 @@ export function bootstrapsFromConfiguration(generation: number): boolean {
   return generation === 0;
 }
 
-/** The name a generation's secret is derived under (Terraform `uuidv5(seed, name)`). */
-export function terraformTokenSecretName(generation: number): string {
+/** The construct ID of a generation's secret in the primary's stack (also how its state names it). */
+export function terraformTokenResourceId(generation: number): string {
   return `${TERRAFORM_TOKEN_KEY}-${generation}`;
+}
+
+/** The generation whose secret a resource of the primary's state holds, by its name there; none for another. */
+export function terraformTokenGenerationOf(resourceName: string): number | undefined {
+  const match = new RegExp(`(?:^|_)${TERRAFORM_TOKEN_KEY}-(\\d+)_[0-9A-F]{8}$`).exec(resourceName);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The description of a generation that the primary's servers create. */

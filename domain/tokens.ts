@@ -7,8 +7,13 @@ import type { NodeRole } from "./layout";
 import type { RolloutStage } from "./stages";
 
 export type TokenName =
-  /** The primary's bootstrap token (`acl.tokens.initial_management`), also the token Terraform manages ACLs with. */
+  /** The primary's bootstrap token (`acl.tokens.initial_management`) while `rotation.terraformToken` is 0. */
   | "initial-management"
+  /**
+   * The management token Terraform and the federation's scripts use: the initial management token, or from
+   * `rotation.terraformToken` 1 on Terraform's own (domain/terraform-token.ts).
+   */
+  | "terraform"
   /** The agent's own token, a node identity `<node>:<dc>`. */
   | "agent"
   /** The agent's DNS token (`builtin/dns` templated policy): lookups under `default_policy = "deny"`. */
@@ -56,7 +61,7 @@ export interface TokenRoute {
 /**
  * The tokens a node receives, in the order its agent configuration lists them. Every token exists from
  * the `acl` stage on: the stage that turns ACLs on creates and delivers all of them. The primary's servers
- * check their datacenter's health with the initial management token: it is the only token that exists in
+ * check their datacenter's health with Terraform's management token: it is the only token that exists in
  * their stack, which comes before the ACL stack. The backup tokens exist only while backups are enabled.
  */
 /**
@@ -81,7 +86,7 @@ export function tokenRoutes(role: NodeRole, aclBootstrap: AclBootstrap = "config
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
       { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },
-      { token: "initial-management", mechanism: "apply-script", fromStage: "acl" },
+      { token: "terraform", mechanism: "apply-script", fromStage: "acl" },
       { token: "snapshot", mechanism: "backup-credential-acl-stack", fromStage: "acl" },
     ];
   }

@@ -110,7 +110,9 @@ export class DatacenterStack extends TerraformStack {
       secrets: this.secrets,
       image,
       // The primary's servers bootstrap the ACL system with the management token Terraform made.
-      tokens: props.secrets ? (props.tokens ?? {}) : { initialManagement: this.secrets.initialManagementToken },
+      tokens: props.secrets
+        ? (props.tokens ?? {})
+        : { initialManagement: this.secrets.initialManagementToken, terraform: this.secrets.terraformToken },
       primaryGateways: props.primaryGateways,
       snapshots,
       // The CA lives in this stack for the primary's servers; every other node's certificate comes from the PKI.

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { FederationConfig } from "../config/schema";
+import { terraformTokenGenerationOf } from "../domain/terraform-token";
 import { localStatePath } from "./stack-setup";
 
 /** Read and write for the owner only: state holds every token, the gossip key and the CA's private key. */
@@ -59,4 +60,33 @@ export function orphanedLocalStateProblems(
         `datacenters: ${basename(file)} still holds ${managed} resources of the stack ${stack}, which this configuration no longer makes, so they would run on, orphaned (put the datacenter's entry back as it was with decommission: true and deploy, then delete the entry; README "Removing a datacenter")`,
       ];
     });
+}
+
+/**
+ * `rotation.terraformToken` below a generation the primary's local state holds: the synthesis would drop that
+ * generation's secret, which Terraform would then destroy (`prevent_destroy` holds only for blocks still in the
+ * configuration), while Consul uses it and no longer knows the generation configured (domain/terraform-token.ts).
+ * State in a bucket cannot be read at synthesis: there the plan of the primary's stack shows the destroy.
+ */
+export function lowerTerraformTokenProblems(federation: FederationConfig, outdir: string, primary: string): string[] {
+  if (federation.state.backend !== "local") return [];
+  const path = resolve(join(outdir, "stacks", primary), localStatePath(primary));
+  let resources: unknown;
+  try {
+    const text = readFileSync(path, "utf8");
+    resources = text.trim() === "" ? [] : (JSON.parse(text) as { resources?: unknown }).resources;
+  } catch {
+    return [];
+  }
+  const made = (Array.isArray(resources) ? resources : [])
+    .filter((resource: { type?: unknown; instances?: unknown }) => resource.type === "random_uuid")
+    .filter((resource: { instances?: unknown }) => Array.isArray(resource.instances) && resource.instances.length > 0)
+    .map((resource: { name?: unknown }) => terraformTokenGenerationOf(String(resource.name)))
+    .filter((generation): generation is number => generation !== undefined);
+  const highest = Math.max(0, ...made);
+  const configured = federation.rotation.terraformToken;
+  if (configured >= highest) return [];
+  return [
+    `rotation.terraformToken: ${configured} is below generation ${highest}, whose secret ${basename(path)} holds and Consul uses (set it to ${highest} or above: a generation once made is never given back; README "Rotating Terraform's token")`,
+  ];
 }

@@ -5,7 +5,7 @@ import type { IConstruct } from "constructs";
 import type { FederationConfig } from "../config/schema";
 import { ConfigFieldError, FederationCheckError } from "../domain/errors";
 import { buildFederation, Federation } from "./federation";
-import { orphanedLocalStateProblems, protectLocalState } from "./local-state";
+import { lowerTerraformTokenProblems, orphanedLocalStateProblems, protectLocalState } from "./local-state";
 import { writeReviewableFiles } from "./reviewable-output";
 import { stopRecordingTokenStackTraces } from "./token-stack-traces";
 import { markRemoteStateSensitive } from "./sensitive-remote-state";
@@ -68,7 +68,8 @@ export function synthesizeFederation(
       target,
       built.stacks.map((stack) => stack.node.id),
     );
-    if (orphaned.length > 0) throw new ConfigFieldError(orphaned);
+    const lowered = lowerTerraformTokenProblems(federation, target, built.primary.node.id);
+    if (orphaned.length + lowered.length > 0) throw new ConfigFieldError([...orphaned, ...lowered]);
     try {
       app.synth();
     } catch (error) {

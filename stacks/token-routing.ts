@@ -9,6 +9,8 @@ import { AclBootstrap, TokenName, tokenRoutes } from "../domain/tokens";
 export interface TokenSecrets {
   /** The primary's initial management token (in the primary's own stacks). */
   readonly initialManagement?: string;
+  /** Terraform's management token (in the primary's own stacks): the initial management token at generation 0. */
+  readonly terraform?: string;
   /** The federation's tokens, once the ACL stack has made them. */
   readonly acls?: FederationAcls;
 }
@@ -45,6 +47,8 @@ function secretOf(token: TokenName, node: PlannedNode, secrets: TokenSecrets): s
   switch (token) {
     case "initial-management":
       return secrets.initialManagement;
+    case "terraform":
+      return secrets.terraform;
     case "agent":
       return secrets.acls?.agentTokenSecret(node.name);
     case "dns":

@@ -10,9 +10,17 @@ describe("token routing", () => {
       { token: "agent", mechanism: "agent-api", fromStage: "acl" },
       { token: "dns", mechanism: "agent-api", fromStage: "acl" },
       { token: "service-registration", mechanism: "agent-api", fromStage: "acl" },
-      { token: "initial-management", mechanism: "apply-script", fromStage: "acl" },
+      { token: "terraform", mechanism: "apply-script", fromStage: "acl" },
       // Made by the ACL stack after the servers: installed by it, as the agent tokens are set by it.
       { token: "snapshot", mechanism: "backup-credential-acl-stack", fromStage: "acl" },
+    ]);
+  });
+
+  it("bootstraps through the API from Terraform's first own token on: no configuration holds a management token", () => {
+    const routes = tokenRoutes({ kind: "server", datacenterRole: "primary" }, "api");
+    expect(routes.map((r) => r.token)).not.toContain("initial-management");
+    expect(routes.filter((r) => r.token === "terraform")).toEqual([
+      { token: "terraform", mechanism: "apply-script", fromStage: "acl" },
     ]);
   });
 

@@ -231,7 +231,7 @@ describe("rollout stages", () => {
     expect(server.primary_gateways).toHaveLength(2);
     expect(server.acl.default_policy).toBe("allow");
     expect(files.get("nodes/prod2/prod2-gateway-1/node.env")).toMatch(
-      /\nNODE_UNITS=consul\.service,consul-mesh-gateway\.service\n/,
+      /\nNODE_UNITS=consul\.service,consul-envoy-admin-firewall\.service,consul-mesh-gateway\.service\n/,
     );
   });
 

@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { protectLocalState, STATE_FILE_MODE } from "../../stacks/local-state";
+import { lowerTerraformTokenProblems, protectLocalState, STATE_FILE_MODE } from "../../stacks/local-state";
 import { localStatePath } from "../../stacks/stack-setup";
+import { synthesizeFederation } from "../../stacks/synthesize";
+import { ConfigFieldError } from "../../domain/errors";
 import { exampleConfig } from "../support/fixtures";
 
 const haveTerraform = spawnSync("terraform", ["version"]).status === 0;
@@ -30,6 +32,67 @@ describe("local state files", () => {
     }
     expect(readFileSync(join(root, "terraform.prod1.tfstate"), "utf8")).toBe('{"version":4}');
     expect(readFileSync(join(root, "terraform.prod1.tfstate.backup"), "utf8")).toBe("");
+  });
+
+  it("refuse a rotation.terraformToken below a generation whose secret the primary's state holds", () => {
+    const { root, outdir } = project("prod1");
+    const uuid = (name: string, instances = 1) => ({
+      mode: "managed",
+      type: "random_uuid",
+      name,
+      instances: Array.from({ length: instances }, () => ({ attributes: { result: "x" } })),
+    });
+    writeFileSync(
+      join(root, "terraform.prod1.tfstate"),
+      JSON.stringify({
+        version: 4,
+        resources: [
+          uuid("federation-secrets_initial-management-token_5148555F"),
+          uuid("federation-secrets_terraform-token-1_0A1B2C3D"),
+          uuid("federation-secrets_terraform-token-2_4E5F6071"),
+          // Declared but never made (a plan that failed): holds nothing.
+          uuid("federation-secrets_terraform-token-3_8293A4B5", 0),
+        ],
+      }),
+    );
+    const at = (generation: number, backend: "local" | "s3" = "local") =>
+      lowerTerraformTokenProblems(
+        exampleConfig((c) => {
+          c.state = backend === "local" ? { backend } : { backend, s3: { bucket: "consul-federation-state" } };
+          c.rotation = { ...c.rotation, terraformToken: generation };
+        }),
+        outdir,
+        "prod1",
+      );
+    expect(at(1)).toEqual([
+      'rotation.terraformToken: 1 is below generation 2, whose secret terraform.prod1.tfstate holds and Consul uses (set it to 2 or above: a generation once made is never given back; README "Rotating Terraform\'s token")',
+    ]);
+    expect(at(0)).toHaveLength(1);
+    expect(at(2)).toEqual([]);
+    expect(at(3)).toEqual([]);
+    // State in a bucket cannot be read at synthesis.
+    expect(at(1, "s3")).toEqual([]);
+  });
+
+  it("refuse it before anything is written", () => {
+    const { root, outdir } = project("prod1");
+    rmSync(outdir, { recursive: true });
+    writeFileSync(
+      join(root, "terraform.prod1.tfstate"),
+      JSON.stringify({
+        version: 4,
+        resources: [
+          {
+            mode: "managed",
+            type: "random_uuid",
+            name: "federation-secrets_terraform-token-1_0A1B2C3D",
+            instances: [{}],
+          },
+        ],
+      }),
+    );
+    expect(() => synthesizeFederation(exampleConfig(), outdir)).toThrow(ConfigFieldError);
+    expect(existsSync(outdir)).toBe(false);
   });
 
   it("are left alone with remote state", () => {

@@ -111,10 +111,25 @@ describe("rendered node files", () => {
       expect(unit).toContain("-admin-bind 127.0.0.1:19000 ");
       const manifest = files.get(`${gateway}/manifest.tsv`) ?? "";
       expect(manifest.split("\n")).toContain(
-        "0644\troot\troot\tenvoy-admin-firewall.json\t/etc/consul.d/envoy-admin-firewall.json\tconsul-mesh-gateway.service\t-",
+        "0644\troot\troot\tenvoy-admin-firewall.json\t/etc/consul.d/envoy-admin-firewall.json\tconsul-envoy-admin-firewall.service\t-",
       );
       // The apply script installs nft where the image lacks it.
-      expect(files.get(`${gateway}/node.env`)).toContain("FIREWALL_PACKAGE=nftables\n");
+      expect(files.get(`${gateway}/node.env`)).toContain(
+        "FIREWALL_PACKAGE=nftables\nFIREWALL_PROGRAM=/usr/sbin/nft\nFIREWALL_UNIT=consul-envoy-admin-firewall.service\n",
+      );
+      // Loaded again whenever nftables.service (re)loads a rule set that may begin with `flush ruleset`.
+      const again = (files.get(`${gateway}/consul-envoy-admin-firewall.service`) ?? "").split("\n");
+      for (const line of [
+        "PartOf=nftables.service",
+        "After=nftables.service",
+        "ExecStart=/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
+        "WantedBy=multi-user.target",
+        "WantedBy=nftables.service",
+      ])
+        expect({ line, present: again.includes(line) }).toEqual({ line, present: true });
+      expect(files.get(`${gateway}/node.env`)).toContain(
+        "NODE_UNITS=consul.service,consul-envoy-admin-firewall.service,consul-mesh-gateway.service\n",
+      );
     });
 
     itWithTool(

@@ -2,7 +2,7 @@ import { Bytes } from "@cdktf/provider-random/lib/bytes";
 import { Uuid } from "@cdktf/provider-random/lib/uuid";
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
-import { terraformTokenSecretName } from "../../domain/terraform-token";
+import { terraformTokenResourceId } from "../../domain/terraform-token";
 import { CertificateAuthority, CertificateValidity } from "../tls/certificate-authority";
 
 export interface FederationSecretsProps {
@@ -14,7 +14,7 @@ export interface FederationSecretsProps {
   readonly caRotation: number;
   /**
    * The generation of Terraform's management token; 0 is the initial management token. From 1 on, each
-   * generation's secret derives from a seed (see domain/terraform-token.ts).
+   * generation has a random secret of its own (see domain/terraform-token.ts).
    */
   readonly terraformTokenRotation: number;
 }
@@ -92,12 +92,15 @@ export class FederationSecrets extends Construct {
       this.terraformTokenGenerations = [];
       return;
     }
-    // Destroying the seed would lose every generation's secret at once: a counter set back to 0 is refused here.
-    const tokenSeed = new Uuid(this, "terraform-token-seed", { lifecycle: { preventDestroy: true } }).result;
+    // A random secret of its own for each generation, made once and kept: whoever read the state before a
+    // rotation cannot tell the next one, and every older one stays at hand to make the current one with (after
+    // a restore, say). Protected, so that nothing replaces a generation Consul holds.
     this.terraformTokenGenerations = Array.from({ length: tokenGeneration }, (_, index) => tokenGeneration - index).map(
       (generation) => ({
         generation,
-        secret: Fn.sensitive(Fn.uuidv5(tokenSeed, terraformTokenSecretName(generation))),
+        secret: Fn.sensitive(
+          new Uuid(this, terraformTokenResourceId(generation), { lifecycle: { preventDestroy: true } }).result,
+        ),
       }),
     );
     // A local, so that the output carrying it to other stacks keeps its name from one generation to the next.

@@ -1,7 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { MESH_GATEWAY_SERVICE } from "../../domain/names";
-import { MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS_OF } from "../../domain/node-paths";
+import { ENVOY_ADMIN_FIREWALL_UNIT, MESH_GATEWAY_UNIT, NODE_PATHS, SYSTEM_USERS_OF } from "../../domain/node-paths";
 import { renderCloudConfig } from "../bootstrap/cloud-config";
 import { renderEnvironmentFile } from "../bootstrap/environment-file";
 import { renderSystemdUnit } from "../bootstrap/systemd-unit";
@@ -10,7 +10,13 @@ import { ClientCertificate } from "../tls/agent-certificates";
 import type { IssuedCertificate } from "../tls/certificate-authority";
 import { gatewayAgentConfig } from "./agent-config";
 import { agentInput, ConsulNodeProps, consulNodeValidator, deliverNodeFiles, nodeFile, SshHostKey } from "./node-files";
-import { consulNodeCloudConfig, envoyAdminFirewall, meshGatewayUnit, nodeEnvironment } from "./system-files";
+import {
+  consulNodeCloudConfig,
+  envoyAdminFirewall,
+  envoyAdminFirewallUnit,
+  meshGatewayUnit,
+  nodeEnvironment,
+} from "./system-files";
 
 export interface MeshGatewayNodeProps extends ConsulNodeProps {
   /** Run Envoy and register the gateway; needs Connect on the servers. */
@@ -88,7 +94,13 @@ export class MeshGatewayNode extends Construct {
           "envoy-admin-firewall.json",
           NODE_PATHS.envoyAdminFirewall,
           `${JSON.stringify(envoyAdminFirewall(), null, 2)}\n`,
-          { restarts: [MESH_GATEWAY_UNIT] },
+          { restarts: [ENVOY_ADMIN_FIREWALL_UNIT] },
+        ),
+        nodeFile.installed(
+          ENVOY_ADMIN_FIREWALL_UNIT,
+          `/etc/systemd/system/${ENVOY_ADMIN_FIREWALL_UNIT}`,
+          renderSystemdUnit(envoyAdminFirewallUnit()),
+          { restarts: [ENVOY_ADMIN_FIREWALL_UNIT] },
         ),
         nodeFile.installed(
           "mesh-gateway.env",

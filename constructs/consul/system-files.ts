@@ -1,6 +1,7 @@
 import { BACKUP_PATHS, BACKUP_TIMER_UNIT } from "../../domain/backups";
 import {
   CONSUL_UNIT,
+  ENVOY_ADMIN_FIREWALL_UNIT,
   MESH_GATEWAY_UNIT,
   NODE_PATHS,
   ROOT_UID,
@@ -204,7 +205,7 @@ type NftExpression =
       readonly match: {
         readonly op: "==" | "!=";
         readonly left: NftOperand;
-        readonly right: string | number | { readonly set: readonly number[] };
+        readonly right: string | number | { readonly set: readonly (number | string)[] };
       };
     }
   | { readonly reject: { readonly type: "tcp reset" } };
@@ -267,7 +268,8 @@ export function envoyAdminFirewall(): NftablesRuleset {
                 match: {
                   op: "!=",
                   left: { meta: { key: "skuid" } },
-                  right: { set: [ROOT_UID, SYSTEM_USERS.envoy.uid] },
+                  // Envoy's user by name, resolved when the rule loads: right whatever ID the user got on the image.
+                  right: { set: [ROOT_UID, SYSTEM_USERS.envoy.name] },
                 },
               },
               { reject: { type: "tcp reset" } },
@@ -276,6 +278,33 @@ export function envoyAdminFirewall(): NftablesRuleset {
         },
       },
     ],
+  };
+}
+
+/** The command that loads (or loads again, whole) the firewall of Envoy's admin interface. */
+const loadEnvoyAdminFirewall = `${NFT_PROGRAM} --json --file ${NODE_PATHS.envoyAdminFirewall}`;
+
+/**
+ * Loads the firewall of Envoy's admin interface at boot and again whenever nftables.service starts or restarts:
+ * that service's rule set usually begins with `flush ruleset` (Debian's /etc/nftables.conf), which would take the
+ * table away until Envoy's next start. PartOf= restarts this unit with it, After= runs it once that is done.
+ */
+export function envoyAdminFirewallUnit(): SystemdUnit {
+  return {
+    Unit: {
+      Description:
+        "Firewall of Envoy's admin interface (root and consul-envoy only), managed by consul-federation-openstack",
+      Documentation: "man:nft(8)",
+      After: "nftables.service",
+      PartOf: "nftables.service",
+      Before: MESH_GATEWAY_UNIT,
+    },
+    Service: {
+      Type: "oneshot",
+      RemainAfterExit: true,
+      ExecStart: loadEnvoyAdminFirewall,
+    },
+    Install: { WantedBy: ["multi-user.target", "nftables.service"] },
   };
 }
 
@@ -296,7 +325,7 @@ export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {
       EnvironmentFile: NODE_PATHS.gatewayEnvironment,
       // Before every start, as root ("+": no User=, capability or sandbox limits for this one command,
       // systemd.service(5)): the firewall that keeps the admin interface to root and Envoy's user.
-      ExecStartPre: `+${NFT_PROGRAM} --json --file ${NODE_PATHS.envoyAdminFirewall}`,
+      ExecStartPre: `+${loadEnvoyAdminFirewall}`,
       ExecStart: meshGatewayCommand(envoyLogLevel).join(" "),
       Restart: "on-failure",
       RestartSec: 5,
@@ -353,7 +382,7 @@ export interface NodeEnvironmentInput {
 function nodeUnits(input: NodeEnvironmentInput): { NODE_UNITS: string; STOP_UNITS?: string; RETIRED_PATHS?: string } {
   if (input.role === "gateway") {
     return input.startGateway
-      ? { NODE_UNITS: `${CONSUL_UNIT},${MESH_GATEWAY_UNIT}` }
+      ? { NODE_UNITS: `${CONSUL_UNIT},${ENVOY_ADMIN_FIREWALL_UNIT},${MESH_GATEWAY_UNIT}` }
       : { NODE_UNITS: CONSUL_UNIT, STOP_UNITS: MESH_GATEWAY_UNIT };
   }
   return input.snapshotTimer
@@ -408,6 +437,8 @@ export function nodeEnvironment(input: NodeEnvironmentInput): string {
           ENVOY_ADMIN_ADDR: ENVOY_ADMIN_ADDRESS,
           GATEWAY_ENVIRONMENT_FILE: NODE_PATHS.gatewayEnvironment,
           FIREWALL_PACKAGE,
+          FIREWALL_PROGRAM: NFT_PROGRAM,
+          FIREWALL_UNIT: ENVOY_ADMIN_FIREWALL_UNIT,
         }
       : {}),
   });

@@ -575,12 +575,18 @@ describe("node-apply.sh on a mesh gateway", () => {
     const install = indexOf(bare.calls, /^apt-get .* install .*\bnftables$/);
     expect(install).toBeGreaterThan(-1);
     expect(install).toBeLessThan(indexOf(bare.calls, /^systemctl (re)?start consul-mesh-gateway/));
+    // Marked as installed by hand: removing what depended on it does not take it away from under Envoy's units.
+    expect(bare.calls).toContain("apt-mark manual nftables");
+    // Loaded again on every delivery, before Envoy (re)starts.
+    expect(indexOf(bare.calls, /^systemctl (re)?start consul-envoy-admin-firewall\.service$/)).toBeLessThan(
+      indexOf(bare.calls, /^systemctl (re)?start consul-mesh-gateway/),
+    );
     const withNft = runNodeScript({
       script: SCRIPT,
       scriptName: "node-apply.sh",
       staged: stagedFiles("prod2-gateway-1"),
       stubs: healthyStubs(),
-      scriptedStubs: { nft: "#!/bin/sh\n" },
+      existing: { "/usr/sbin/nft": "" },
     });
     expect(withNft.status).toBe(0);
     expect(withNft.calls.filter((call) => call.includes("nftables"))).toEqual([]);
@@ -669,8 +675,12 @@ describe("node-apply.sh on a mesh gateway", () => {
   it("stops Envoy when the gateway no longer runs it (a move below the mesh stage)", () => {
     const staged = stagedFiles("prod2-gateway-1");
     const env = staged["node.env"]
-      .replace("NODE_UNITS=consul.service,consul-mesh-gateway.service", "NODE_UNITS=consul.service")
+      .replace(
+        "NODE_UNITS=consul.service,consul-envoy-admin-firewall.service,consul-mesh-gateway.service",
+        "NODE_UNITS=consul.service",
+      )
       .replace("ACLS_OFF_CONFIRMED", "STOP_UNITS=consul-mesh-gateway.service\nACLS_OFF_CONFIRMED");
+    expect(env).toContain("NODE_UNITS=consul.service\n");
     const run = applyGateway(healthyStubs(), { "node.env": env });
     expect(run.status).toBe(0);
     expect(run.calls).toContain("systemctl disable --now consul-mesh-gateway.service");
@@ -1097,7 +1107,8 @@ describe("node-apply.sh and Terraform's management token (rotation.terraformToke
     return {
       ...staged,
       "consul.json": JSON.stringify(config),
-      "health-check.token": `X-Consul-Token: ${secret(0)}\n`,
+      // The apply script's own token is Terraform's current one (it may not exist yet: the script then chooses).
+      "health-check.token": `X-Consul-Token: ${secret(generation)}\n`,
       [file.name]: file.content,
     };
   }
@@ -1165,12 +1176,12 @@ answer(500, "unexpected " + method + " " + url)
 PY
 `;
 
-  function apply(generation: number, state: AclState, options: { staged?: Record<string, string> } = {}) {
+  function apply(generation: number, state: AclState, options: { node?: string } = {}) {
     const curl = healthyStubs().curl as { when: { match: string }[] };
     const run = runNodeScript({
       script: SCRIPT,
       scriptName: "node-apply.sh",
-      staged: { ...stagedAt(generation), ...options.staged },
+      staged: stagedAt(generation, options.node),
       existing: existingServer,
       stubs: healthyStubs({
         "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
@@ -1187,8 +1198,8 @@ PY
     [secret(0)]: { AccessorID: "11111111-1111-4111-8111-111111111111", Description: "Initial Management Token" },
   };
 
-  it("makes the current generation with the initial management token, and keeps that one while a server holds it", () => {
-    const run = apply(1, { tokens: initial, bootstrapped: true, holders: ["10.10.0.11"] });
+  it("makes the current generation with the initial management token; a server before the last keeps that one while another holds it", () => {
+    const run = apply(1, { tokens: initial, bootstrapped: true, holders: ["10.10.0.11"] }, { node: "prod1-server-1" });
     expect(run.status).toBe(0);
     expect(run.calls).toContainEqual(
       expect.stringMatching(
@@ -1197,10 +1208,60 @@ PY
     );
     expect(run.tokens).toEqual([secret(0), secret(1)]);
     expect(run.stderr).toContain(
-      "kept the initial management token: a server of this datacenter still holds it in memory",
+      "kept the initial management token for now: a server of this datacenter still holds it",
     );
-    // Every server was asked, by its private address, with the current generation.
-    expect(run.calls.filter((call) => call.endsWith("/v1/agent/self"))).toHaveLength(2);
+    // The servers are asked in turn, by their private addresses, with the current generation, up to the holder.
+    expect(run.calls.filter((call) => /https:\/\/10\.10\.0\.\d+:8501\/v1\/agent\/self$/.test(call))).toHaveLength(2);
+  });
+
+  it("the datacenter's last server stops the deploy while a server still holds it (it would come back)", () => {
+    const run = apply(1, { tokens: initial, bootstrapped: true, holders: ["10.10.0.11"] });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "the initial management token cannot be deleted: a server of this datacenter still holds it",
+    );
+    expect(run.tokens).toEqual([secret(0), secret(1)]);
+  });
+
+  it("restarts a server that holds it in memory, guarded like any restart, so that the deploy can delete it", () => {
+    // Every file already installed as it is staged: nothing else would restart the agent.
+    const staged = stagedAt(1, "prod1-server-1");
+    const installed = staged["manifest.tsv"]
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t"));
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const applyWith = (holders: string[]) =>
+      runNodeScript({
+        script: SCRIPT,
+        scriptName: "node-apply.sh",
+        staged,
+        existing: {
+          ...existingServer,
+          ...Object.fromEntries(installed.map(([, , , name, destination]) => [destination, staged[name]])),
+        },
+        existingPermissions: Object.fromEntries(
+          installed.map(([mode, owner, group, , destination]) => [
+            destination,
+            `${mode.replace(/^0/, "")} ${owner} ${group}`,
+          ]),
+        ),
+        stubs: healthyStubs({
+          "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
+        }),
+        scriptedStubs: { curl: aclCurl({ tokens: initial, bootstrapped: true, holders }) },
+      });
+    const holding = applyWith(["127.0.0.1"]);
+    expect(holding.status).toBe(0);
+    expect(holding.stderr).toContain("the agent holds the initial management token in memory");
+    expect(holding.calls).toContain("systemctl restart consul.service");
+    // The quorum check before it, as for every restart of a member.
+    expect(indexOf(holding.calls, /autopilot\/health/)).toBeLessThan(
+      holding.calls.indexOf("systemctl restart consul.service"),
+    );
+    const shed = applyWith([]);
+    expect(shed.status).toBe(0);
+    expect(shed.calls).not.toContain("systemctl restart consul.service");
   });
 
   it("deletes the initial management token once no server of the datacenter holds it in memory", () => {

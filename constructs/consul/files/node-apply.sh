@@ -132,8 +132,12 @@ converge_apt_repository() {
 
 converge_apt_sources() {
   command -v gpg >/dev/null || install_packages gpg
-  # Gateways: Envoy's unit loads its admin firewall with nft before every start (not on every image).
-  if [[ -n "${FIREWALL_PACKAGE:-}" ]]; then command -v nft >/dev/null || install_packages "$FIREWALL_PACKAGE"; fi
+  # Gateways: Envoy's admin firewall is loaded with nft (not on every image), from where its units run it; marked as
+  # installed by hand, so that removing what depended on it does not take it away.
+  if [[ -n "${FIREWALL_PACKAGE:-}" && ! -e "$root${FIREWALL_PROGRAM:?}" ]]; then
+    install_packages "$FIREWALL_PACKAGE"
+    apt-mark manual "$FIREWALL_PACKAGE" >/dev/null
+  fi
   local repositories repository
   IFS=, read -r -a repositories <<<"${APT_REPOSITORIES:-}"
   for repository in "${repositories[@]}"; do converge_apt_repository "$repository"; done
@@ -345,17 +349,31 @@ acls_enabled() {
   python3 -c 'import json, sys; sys.exit(0 if (json.load(open(sys.argv[1])).get("acl") or {}).get("enabled") else 1)' "$1" 2>/dev/null
 }
 
-# The ACL system's first token, with the current generation's secret: 0 done, 1 not yet (retry), exits when the
-# ACL system was bootstrapped already (with a token none of the generations is).
+# The ACL system's first token, with the current generation's secret. Returns 0 when made, 2 when Consul refuses
+# because the ACL system was bootstrapped before (its answer, with the reset index, is kept), 1 otherwise (no
+# leader with ACLs on yet, while ACLs are being turned on: try again).
 bootstrap_acl_system() {
   local code
-  code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" -X PUT \
-    --data-binary @"$staging/management-bootstrap.json" "https://$CONSUL_HTTPS_ADDR/v1/acl/bootstrap" 2>/dev/null) || code=000
+  code=$(curl -sS --max-time 10 -o "$staging/management-bootstrap.answer" -w '%{http_code}' --cacert "$root$CONSUL_CA_FILE" \
+    -X PUT --data-binary @"$staging/management-bootstrap.json" "https://$CONSUL_HTTPS_ADDR/v1/acl/bootstrap" 2>/dev/null) || code=000
   case "$code" in
     200) return 0 ;;
-    403) fail "the ACL system was bootstrapped before, but no generation of Terraform's management token up to the configured one resolves, nor the initial management token: rotation.terraformToken set back below a generation made since (set it back up), or a restore from a snapshot older than all of them (reset the ACL bootstrap: README, \"Rotating Terraform's token\"); nothing else was changed" ;;
+    403) return 2 ;;
     *) return 1 ;;
   esac
+}
+
+# Tries the bootstrap for up to $1 seconds; returns as bootstrap_acl_system does, at once on a refusal.
+bootstrap_within() {
+  local limit=$1 waited=0 status
+  limit=$((limit < ${NODE_WAIT_LIMIT:-$limit} ? limit : ${NODE_WAIT_LIMIT:-$limit}))
+  while :; do
+    status=0
+    bootstrap_acl_system || status=$?
+    if ((status != 1 || waited >= limit)); then return "$status"; fi
+    sleep 3
+    waited=$((waited + 3))
+  done
 }
 
 # The accessor ID of the token of a header file, read with that token itself.
@@ -389,7 +407,7 @@ no_server_holds_initial_management() {
 converge_management_token() {
   [[ -f "$staging/management-order" ]] || return 0
   acls_enabled "$root$CONSUL_CONFIG_FILE" || return 0
-  local generation current="$staging/management-current.header" must=no patience=0
+  local generation current="$staging/management-current.header" must=no patience=0 status=0
   # Only the last server waits out an ACL system that does not answer yet; the others try once.
   if [[ "${WAIT_FOR_LEADER:-no}" == yes ]]; then must=yes patience=30; fi
   generation=$(cat "$staging/management-generation")
@@ -399,13 +417,21 @@ converge_management_token() {
     return 0
   fi
   if ! try_for "$patience" choose_management_token; then
-    if ! try_for "$((patience * 2))" bootstrap_acl_system; then
-      [[ "$must" == no ]] || fail "could not bootstrap the ACL system; see journalctl -u consul"
-      log "could not bootstrap the ACL system yet: the datacenter's last server does"
-      return 0
-    fi
-    log "bootstrapped the ACL system with Terraform's management token (generation $generation)"
-  elif ! token_resolves "$current"; then
+    bootstrap_within "$((patience * 2))" || status=$?
+    # A refusal may also come from a generation that did not answer a moment ago (a leader changing): ask again.
+    if ((status == 2)) && try_for 30 choose_management_token; then status=3; fi
+    case "$status" in
+      0) log "bootstrapped the ACL system with Terraform's management token (generation $generation)" ;;
+      3) ;;
+      2) fail "the ACL system was bootstrapped before, but no generation of Terraform's management token up to the configured one resolves, nor the initial management token (Consul: $(head -c 300 "$staging/management-bootstrap.answer" 2>/dev/null)): rotation.terraformToken set back below a generation made since (set it back up), or a restore from a snapshot that holds none of them (reset the ACL bootstrap: README, \"Rotating Terraform's token\"); nothing else was changed" ;;
+      *)
+        [[ "$must" == no ]] || fail "could not bootstrap the ACL system; see journalctl -u consul"
+        log "could not bootstrap the ACL system yet: the datacenter's last server does"
+        return 0
+        ;;
+    esac
+  fi
+  if ! token_resolves "$current"; then
     if ! curl -fsS --max-time 10 -o /dev/null --cacert "$root$CONSUL_CA_FILE" -X PUT -H @"$staging/health-check.token" \
       --data-binary @"$staging/management-create.json" "https://$CONSUL_HTTPS_ADDR/v1/acl/token" 2>/dev/null; then
       [[ "$must" == no ]] || fail "could not create generation $generation of Terraform's management token; nothing was deleted"
@@ -416,16 +442,47 @@ converge_management_token() {
   fi
   wait_for 30 "generation $generation of Terraform's management token does not resolve" token_resolves "$current"
   cp "$current" "$staging/health-check.token"
+  # A reset index written for a bootstrap reset (README) has served, or would stand in the way of the next one.
+  rm -f "$root$DATA_DIR/acl-bootstrap-reset"
   local older header
   while read -r older header; do
     if [[ "$older" == "$generation" ]] || ! token_resolves "$header"; then continue; fi
     if [[ "$older" == 0 ]] && ! no_server_holds_initial_management; then
-      log "kept the initial management token: a server of this datacenter still holds it in memory (it read it at its last start) or did not answer; the first deploy of a primary server after each has restarted deletes it"
+      [[ "$must" == no ]] || fail "the initial management token cannot be deleted: a server of this datacenter still holds it in memory or did not answer (every server restarts once for it in this deploy; see journalctl -u consul there), so it would come back; deploy again once every server runs"
+      log "kept the initial management token for now: a server of this datacenter still holds it in memory; the datacenter's last server deletes it"
       continue
     fi
     delete_token_of "$header" || fail "could not delete generation $older of Terraform's management token"
     log "deleted generation $older of Terraform's management token"
   done <"$staging/management-order"
+}
+
+# A server that read the initial management token at its start keeps it in memory, and creates it again whenever it
+# takes leadership and finds it missing: from Terraform's first own token on, such a server restarts once (guarded
+# like any restart), so that the datacenter's last server can delete the token for good.
+shed_initial_management_from_memory() {
+  [[ -f "$staging/management-order" ]] && systemctl is-active --quiet consul.service || return 0
+  if api /v1/agent/self -H @"$staging/health-check.token" |
+    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken") else 1)'; then
+    log "the agent holds the initial management token in memory (read at its start): restarting it without"
+    changed_units+=(consul.service)
+  fi
+}
+
+# After a start, the apply script's own checks use the newest generation that resolves, once there is a leader.
+choose_management_token_after_start() {
+  [[ -f "$staging/management-order" ]] || return 0
+  # A server of a datacenter being bootstrapped finds no leader: its health check falls back (see server_healthy).
+  if [[ "$was_raft_member" == yes || "${WAIT_FOR_LEADER:-no}" == yes ]] || leader_known; then
+    if try_for 30 leader_known; then try_for 30 choose_management_token || true; fi
+  fi
+}
+
+# Gateways running Envoy: the firewall of its admin interface is loaded again on every delivery, whatever took it
+# away meanwhile (a rule set flushed by hand); loading replaces the table whole.
+refresh_envoy_admin_firewall() {
+  [[ -n "${FIREWALL_UNIT:-}" && " ${START_UNITS[*]} " == *" $FIREWALL_UNIT "* ]] || return 0
+  changed_units+=("$FIREWALL_UNIT")
 }
 
 # A rotated token is made in the primary and reaches a secondary through ACL replication, which runs on its own
@@ -870,9 +927,11 @@ strip_management_token_if_bootstrapped
 validate_staged_config
 install_files
 ensure_credential_placeholders
+shed_initial_management_from_memory
+refresh_envoy_admin_firewall
 restart_changed_units
 remove_retired_paths
-choose_management_token || true
+choose_management_token_after_start
 wait_until_node_healthy
 converge_management_token
 record_acl_bootstrap
