@@ -4,6 +4,7 @@
  * through `redactSecrets` as well, for secrets that reach a plan unmarked. Pure functions only: the CLI
  * (`plan-summary.ts`) does the file reading, so everything here is unit-tested.
  */
+import { TERRAFORM_TOKEN_KEY } from "../domain/terraform-token";
 import {
   actionPhrase,
   changedAttributes,
@@ -201,6 +202,14 @@ export function isRaftCritical(action: ResourceAction): boolean {
   return RAFT_CRITICAL_TYPES.has(action.type) && action.address.includes("-server-");
 }
 
+/**
+ * A generation of Terraform's management token whose secret would go (a lowered `rotation.terraformToken`, which
+ * synthesis can refuse only with local state): Consul still uses it, and no secret made anew replaces it.
+ */
+export function losesManagementSecret(action: ResourceAction): boolean {
+  return action.type === "random_uuid" && new RegExp(`[_.]${TERRAFORM_TOKEN_KEY}-\\d+_`).test(action.address);
+}
+
 function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
@@ -299,7 +308,8 @@ const NOTE_RESERVE = 400;
 export function renderComment(summaries: readonly PlanSummary[], context: CommentContext = {}): string {
   const all = findings(summaries);
   const critical = all.filter((finding) => isRaftCritical(finding.action));
-  const other = all.filter((finding) => !isRaftCritical(finding.action));
+  const secrets = all.filter((finding) => losesManagementSecret(finding.action));
+  const other = all.filter((finding) => !isRaftCritical(finding.action) && !losesManagementSecret(finding.action));
   const failed = summaries.filter((summary) => summary.error !== undefined);
 
   const commit = context.sha ? ` for ${code(context.sha.slice(0, 12))}` : "";
@@ -310,6 +320,16 @@ export function renderComment(summaries: readonly PlanSummary[], context: Commen
         "CAUTION",
         "**Consul server VMs, data volumes or ports would be replaced or destroyed. This wipes the Raft data of those servers.** Do not merge unless that is intended (and one server at a time).",
         critical,
+      ),
+      "",
+    );
+  }
+  if (secrets.length > 0) {
+    top.push(
+      alert(
+        "CAUTION",
+        "**A secret of Terraform's management token that Consul may still use would be destroyed: `rotation.terraformToken` was lowered.** Do not merge; set it back (README: \"Rotating Terraform's token\").",
+        secrets,
       ),
       "",
     );

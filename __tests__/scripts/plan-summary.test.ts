@@ -284,6 +284,30 @@ describe("renderComment", () => {
     expect(comment).toMatch(/prod3-server-3_vm_data-volume_7D573019` will be \*\*destroyed\*\*/);
   });
 
+  it("raises a CAUTION alert when a secret of Terraform's management token would be destroyed (a lowered counter)", () => {
+    const lowered = plan([
+      resource("random_uuid.federation-secrets_terraform-token-2_4E5F6071", {
+        actions: ["delete"],
+        before: { id: "x", result: "x" },
+        after: null,
+      }),
+    ]);
+    const comment = renderComment([summarizePlanJson("prod1", lowered)], context);
+    const alert = comment.slice(comment.indexOf("> [!CAUTION]"), comment.indexOf("| stack |"));
+    expect(alert).toContain("rotation.terraformToken");
+    expect(alert).toContain("random_uuid.federation-secrets_terraform-token-2_4E5F6071");
+    expect(comment).not.toContain("[!WARNING]");
+    // Another random_uuid going is only the softer warning.
+    const other = plan([
+      resource("random_uuid.federation-secrets_initial-management-token_5148555F", {
+        actions: ["delete"],
+        before: { id: "x" },
+        after: null,
+      }),
+    ]);
+    expect(renderComment([summarizePlanJson("prod1", other)], context)).not.toContain("[!CAUTION]");
+  });
+
   it("gives a replaced gateway only the softer warning", () => {
     const comment = renderComment([summarizePlanJson("prod2", GATEWAY_REPLACED_CBD)], context);
     expect(comment).not.toContain("[!CAUTION]");

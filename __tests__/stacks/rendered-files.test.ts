@@ -121,6 +121,8 @@ describe("rendered node files", () => {
       const again = (files.get(`${gateway}/consul-envoy-admin-firewall.service`) ?? "").split("\n");
       for (const line of [
         "PartOf=nftables.service",
+        "ReloadPropagatedFrom=nftables.service",
+        "ExecReload=/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
         "After=nftables.service",
         "ExecStart=/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
         "WantedBy=multi-user.target",

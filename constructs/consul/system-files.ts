@@ -285,9 +285,11 @@ export function envoyAdminFirewall(): NftablesRuleset {
 const loadEnvoyAdminFirewall = `${NFT_PROGRAM} --json --file ${NODE_PATHS.envoyAdminFirewall}`;
 
 /**
- * Loads the firewall of Envoy's admin interface at boot and again whenever nftables.service starts or restarts:
- * that service's rule set usually begins with `flush ruleset` (Debian's /etc/nftables.conf), which would take the
- * table away until Envoy's next start. PartOf= restarts this unit with it, After= runs it once that is done.
+ * Loads the firewall of Envoy's admin interface at boot and again whenever nftables.service starts, restarts or
+ * reloads: that service's rule set usually begins with `flush ruleset` (Debian's /etc/nftables.conf), which would
+ * take the table away until Envoy's next start. PartOf= restarts this unit with it, ReloadPropagatedFrom= reloads it
+ * with it (systemd.unit(5)), After= runs it once that is done. A rule set loaded outside systemd (`nft -f` by hand,
+ * configuration management) still drops it until the next delivery or start of Envoy.
  */
 export function envoyAdminFirewallUnit(): SystemdUnit {
   return {
@@ -297,12 +299,14 @@ export function envoyAdminFirewallUnit(): SystemdUnit {
       Documentation: "man:nft(8)",
       After: "nftables.service",
       PartOf: "nftables.service",
+      ReloadPropagatedFrom: "nftables.service",
       Before: MESH_GATEWAY_UNIT,
     },
     Service: {
       Type: "oneshot",
       RemainAfterExit: true,
       ExecStart: loadEnvoyAdminFirewall,
+      ExecReload: loadEnvoyAdminFirewall,
     },
     Install: { WantedBy: ["multi-user.target", "nftables.service"] },
   };

@@ -575,6 +575,9 @@ describe("node-apply.sh on a mesh gateway", () => {
     const install = indexOf(bare.calls, /^apt-get .* install .*\bnftables$/);
     expect(install).toBeGreaterThan(-1);
     expect(install).toBeLessThan(indexOf(bare.calls, /^systemctl (re)?start consul-mesh-gateway/));
+    // Its package lists are read once the repositories are converged, which the packages after it need.
+    expect(indexOf(bare.calls, /^apt-get .* update/)).toBeGreaterThan(indexOf(bare.calls, /^curl .*signing\.key$/));
+    expect(bare.calls.filter((call) => /^apt-get .* update/.test(call))).toHaveLength(1);
     // Marked as installed by hand: removing what depended on it does not take it away from under Envoy's units.
     expect(bare.calls).toContain("apt-mark manual nftables");
     // Loaded again on every delivery, before Envoy (re)starts.
@@ -1125,7 +1128,7 @@ describe("node-apply.sh and Terraform's management token (rotation.terraformToke
   const aclCurl = (state: AclState) => `#!/bin/bash
 printf '%s\\n' "curl $*" >>"$HARNESS_DIR/calls"
 case "$*" in
-  */v1/acl/* | */v1/agent/self) ;;
+  */v1/acl/* | */v1/agent/self | */v1/operator/autopilot/health) ;;
   *) exec curl-default "$@" ;;
 esac
 exec python3 - "$@" <<'PY'
@@ -1151,14 +1154,20 @@ def answer(code, body=""):
 def body():
     return json.load(open(value("--data-binary")[1:]))
 known = caller in state["tokens"]
+if url.endswith("/v1/operator/autopilot/health"):
+    answer(200, ${JSON.stringify(primaryHealthy)}) if known else answer(403, "ACL not found")
 if url.endswith("/v1/agent/self"):
     address = url.split("//", 1)[1].split(":", 1)[0]
     answer(200, json.dumps({"DebugConfig": {"ACLInitialManagementToken": "hidden" if address in state["holders"] else ""}}))
 if url.endswith("/v1/acl/token/self"):
     answer(200, json.dumps(state["tokens"][caller])) if known else answer(403, "ACL not found")
 if url.endswith("/v1/acl/bootstrap"):
-    if state["bootstrapped"]:
-        answer(403, "Permission denied: ACL bootstrap no longer allowed")
+    # A reset index in the data directory lets the ACL system be bootstrapped again; Consul then removes the file.
+    reset = os.path.join(os.environ["HARNESS_DIR"], "root", "opt", "consul", "acl-bootstrap-reset")
+    if state["bootstrapped"] and not os.path.exists(reset):
+        answer(403, "Permission denied: ACL bootstrap no longer allowed (reset index: 12)")
+    if os.path.exists(reset):
+        os.remove(reset)
     state["bootstrapped"] = True
     state["tokens"][body()["BootstrapSecret"]] = {"AccessorID": str(uuid.uuid4()), "Description": "Bootstrap Token (Global Management)"}
     answer(200, "{}")
@@ -1301,6 +1310,52 @@ PY
     expect(run.stderr).toContain("deleted generation 1 of Terraform's management token");
   });
 
+  it("after a restore from another state's snapshot, bootstraps the current generation with the reset index", () => {
+    const other = { "99999999-9999-4999-8999-999999999999": { AccessorID: "x", Description: "the old federation's" } };
+    const staged = stagedAt(2, "prod1-server-1");
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged,
+      // A running member, bootstrapped before (the marker), with the reset index the README says to write.
+      existing: {
+        ...existingServer,
+        "/opt/consul/.consul-federation-acl-bootstrapped": "",
+        "/opt/consul/acl-bootstrap-reset": "12\n",
+        "/etc/consul.d/consul.json": staged["consul.json"],
+      },
+      stubs: healthyStubs({
+        "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
+      }),
+      scriptedStubs: { curl: aclCurl({ tokens: other, bootstrapped: true, holders: [] }) },
+    });
+    expect(run.stderr).not.toContain("a new token does not resolve");
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain("bootstrapped the ACL system with Terraform's management token (generation 2)");
+    expect(existsSync(join(run.root, "opt/consul/acl-bootstrap-reset"))).toBe(false);
+  });
+
+  it("a delivery retried on a new ACL system (ACLs on, never bootstrapped) bootstraps before its health check", () => {
+    const staged = stagedAt(1);
+    const curl = healthyStubs().curl as { when: { match: string }[] };
+    const run = runNodeScript({
+      script: SCRIPT,
+      scriptName: "node-apply.sh",
+      staged,
+      existing: { ...existingServer, "/etc/consul.d/consul.json": staged["consul.json"] },
+      stubs: healthyStubs({
+        "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
+      }),
+      scriptedStubs: { curl: aclCurl({ tokens: {}, bootstrapped: false, holders: [] }) },
+    });
+    expect(run.status).toBe(0);
+    const bootstrap = indexOf(run.calls, /\/v1\/acl\/bootstrap$/);
+    const lastHealth = run.calls.map((call) => /autopilot\/health/.test(call)).lastIndexOf(true);
+    expect(bootstrap).toBeGreaterThan(-1);
+    expect(lastHealth).toBeGreaterThan(bootstrap);
+  });
+
   it("refuses, deleting nothing, when the ACL system holds none of the generations", () => {
     const other = { "99999999-9999-4999-8999-999999999999": { AccessorID: "x", Description: "someone's" } };
     const run = apply(2, { tokens: other, bootstrapped: true, holders: [] });
@@ -1336,7 +1391,7 @@ esac
       },
     });
     expect(run.status).toBe(0);
-    expect(run.stderr).toContain("could not bootstrap the ACL system yet: the datacenter's last server does");
+    expect(run.stderr).toContain("could not bootstrap the ACL system yet: the next server of the datacenter does");
     // Tried once, not waited out.
     expect(run.calls.filter((call) => call.endsWith("/v1/acl/bootstrap"))).toHaveLength(1);
   });

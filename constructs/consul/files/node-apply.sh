@@ -132,16 +132,14 @@ converge_apt_repository() {
 
 converge_apt_sources() {
   command -v gpg >/dev/null || install_packages gpg
-  # Gateways: Envoy's admin firewall is loaded with nft (not on every image), from where its units run it; marked as
-  # installed by hand, so that removing what depended on it does not take it away.
-  if [[ -n "${FIREWALL_PACKAGE:-}" && ! -e "$root${FIREWALL_PROGRAM:?}" ]]; then
-    install_packages "$FIREWALL_PACKAGE"
-    apt-mark manual "$FIREWALL_PACKAGE" >/dev/null
-  fi
   local repositories repository
   IFS=, read -r -a repositories <<<"${APT_REPOSITORIES:-}"
   for repository in "${repositories[@]}"; do converge_apt_repository "$repository"; done
-  if [[ "$apt_lists_stale" == yes ]]; then update_package_lists; fi
+  # Lists read before a source or key changed (an earlier install in this run) must be read again.
+  if [[ "$apt_lists_stale" == yes ]]; then
+    apt_lists_updated=no
+    update_package_lists
+  fi
 }
 
 # A fresh VM's apt-daily may hold the lock; a release newer than the image's lists needs an update.
@@ -195,6 +193,15 @@ ensure_packages() {
     name=${package%%=*}
     apt-mark showhold | grep -qx "$name" || apt-mark hold "$name" >/dev/null
   done
+}
+
+# Gateways: Envoy's admin firewall is loaded with nft (not on every image), from where its units run it; marked as
+# installed by hand, so that removing what depended on it does not take it away. After the checks that may refuse
+# the change, with the package lists that know the repositories converged before.
+ensure_firewall_program() {
+  [[ -n "${FIREWALL_PACKAGE:-}" && ! -e "$root${FIREWALL_PROGRAM:?}" ]] || return 0
+  install_packages "$FIREWALL_PACKAGE"
+  apt-mark manual "$FIREWALL_PACKAGE" >/dev/null
 }
 
 # Consul's package re-owns /etc/consul.d for the consul user on every install and upgrade, and makes
@@ -332,13 +339,16 @@ write("management-servers", "\n".join(spec["servers"]) + "\n")
 PY
 }
 
-# The newest generation that resolves becomes the apply script's own token (health checks, the token wait).
+# The newest generation that resolves becomes the apply script's own token (health checks, restarts). Until one
+# does (a new ACL system, or one restored from another federation's snapshot), nothing proves a token here.
+management_resolved=no
 choose_management_token() {
   [[ -f "$staging/management-order" ]] || return 0
   local generation header
   while read -r generation header; do
     if token_resolves "$header"; then
       cp "$header" "$staging/health-check.token"
+      management_resolved=yes
       return 0
     fi
   done <"$staging/management-order"
@@ -390,29 +400,32 @@ delete_token_of() {
 
 # Whether every server of the datacenter answers and none holds the initial management token in memory: a server
 # reads acl.tokens.initial_management only at start, and whenever it takes leadership it creates that token again
-# if it is missing (initializeACLs in agent/consul/leader.go). /v1/agent/self shows a secret as "hidden" when set.
+# if it is missing (initializeACLs in agent/consul/leader.go). /v1/agent/self shows a secret as "hidden" when set
+# (agent/config/runtime.go, Sanitized); an answer without the key counts as holding it.
 no_server_holds_initial_management() {
   local address
   while read -r address; do
     [[ -n "$address" ]] || continue
     curl -fsS --max-time 10 --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-current.header" \
       "https://$address:${CONSUL_HTTPS_ADDR##*:}/v1/agent/self" 2>/dev/null |
-      python3 -c 'import json, sys; sys.exit(1 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken") else 0)' ||
+      python3 -c 'import json, sys; sys.exit(1 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") else 0)' ||
       return 1
   done <"$staging/management-servers"
 }
 
-# Every server of the primary tries, one after another; the datacenter's last server must succeed (before it, a
-# server may find the ACL system turned on in part, while ACLs roll out, and leaves the token to the next one).
-converge_management_token() {
+# Right after this server (re)starts, once its datacenter has a leader: the current generation exists, made through
+# the bootstrap API on an ACL system that has none of the generations, else with the newest older one. Every server
+# of the primary tries, one after another; the datacenter's last server must succeed (before it, a server may find
+# the ACL system turned on in part, while ACLs roll out, and leaves the token to the next one).
+ensure_management_token() {
   [[ -f "$staging/management-order" ]] || return 0
   acls_enabled "$root$CONSUL_CONFIG_FILE" || return 0
   local generation current="$staging/management-current.header" must=no patience=0 status=0
   # Only the last server waits out an ACL system that does not answer yet; the others try once.
   if [[ "${WAIT_FOR_LEADER:-no}" == yes ]]; then must=yes patience=30; fi
   generation=$(cat "$staging/management-generation")
-  if ! leader_known; then
-    [[ "$must" == no ]] || fail "no leader: Terraform's management token cannot be made; see journalctl -u consul"
+  if ! try_for "$((patience * 2))" leader_known; then
+    # The health check below says what is wrong with a datacenter that should have a leader by now.
     log "no leader yet: the datacenter's last server makes Terraform's management token"
     return 0
   fi
@@ -421,12 +434,16 @@ converge_management_token() {
     # A refusal may also come from a generation that did not answer a moment ago (a leader changing): ask again.
     if ((status == 2)) && try_for 30 choose_management_token; then status=3; fi
     case "$status" in
-      0) log "bootstrapped the ACL system with Terraform's management token (generation $generation)" ;;
+      0)
+        log "bootstrapped the ACL system with Terraform's management token (generation $generation)"
+        # Made by the bootstrap itself: it resolves once this server has applied it.
+        wait_for 30 "generation $generation of Terraform's management token does not resolve" token_resolves "$current"
+        ;;
       3) ;;
-      2) fail "the ACL system was bootstrapped before, but no generation of Terraform's management token up to the configured one resolves, nor the initial management token (Consul: $(head -c 300 "$staging/management-bootstrap.answer" 2>/dev/null)): rotation.terraformToken set back below a generation made since (set it back up), or a restore from a snapshot that holds none of them (reset the ACL bootstrap: README, \"Rotating Terraform's token\"); nothing else was changed" ;;
+      2) fail "the ACL system was bootstrapped before, but no generation of Terraform's management token up to the configured one resolves, nor the initial management token (Consul: $(head -c 300 "$staging/management-bootstrap.answer" 2>/dev/null)): rotation.terraformToken set back below a generation made since (set it back up), or a snapshot of another state restored (reset the ACL bootstrap: README, \"Rotating Terraform's token\")" ;;
       *)
         [[ "$must" == no ]] || fail "could not bootstrap the ACL system; see journalctl -u consul"
-        log "could not bootstrap the ACL system yet: the datacenter's last server does"
+        log "could not bootstrap the ACL system yet: the next server of the datacenter does"
         return 0
         ;;
     esac
@@ -442,13 +459,22 @@ converge_management_token() {
   fi
   wait_for 30 "generation $generation of Terraform's management token does not resolve" token_resolves "$current"
   cp "$current" "$staging/health-check.token"
+  management_resolved=yes
   # A reset index written for a bootstrap reset (README) has served, or would stand in the way of the next one.
   rm -f "$root$DATA_DIR/acl-bootstrap-reset"
-  local older header
+}
+
+# Once this server is healthy, with the current generation: every older one is deleted, the initial management token
+# only once no server of the datacenter holds it in memory (the last server stops the deploy while one does).
+retire_older_management_tokens() {
+  [[ -f "$staging/management-order" && "$management_resolved" == yes ]] || return 0
+  local generation current="$staging/management-current.header" older header
+  generation=$(cat "$staging/management-generation")
+  token_resolves "$current" || return 0
   while read -r older header; do
     if [[ "$older" == "$generation" ]] || ! token_resolves "$header"; then continue; fi
     if [[ "$older" == 0 ]] && ! no_server_holds_initial_management; then
-      [[ "$must" == no ]] || fail "the initial management token cannot be deleted: a server of this datacenter still holds it in memory or did not answer (every server restarts once for it in this deploy; see journalctl -u consul there), so it would come back; deploy again once every server runs"
+      [[ "${WAIT_FOR_LEADER:-no}" == no ]] || fail "the initial management token cannot be deleted: a server of this datacenter still holds it in memory or did not answer (every server restarts once for it in this deploy; see journalctl -u consul there), so it would come back; deploy again once every server runs"
       log "kept the initial management token for now: a server of this datacenter still holds it in memory; the datacenter's last server deletes it"
       continue
     fi
@@ -463,7 +489,7 @@ converge_management_token() {
 shed_initial_management_from_memory() {
   [[ -f "$staging/management-order" ]] && systemctl is-active --quiet consul.service || return 0
   if api /v1/agent/self -H @"$staging/health-check.token" |
-    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken") else 1)'; then
+    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") else 1)'; then
     log "the agent holds the initial management token in memory (read at its start): restarting it without"
     changed_units+=(consul.service)
   fi
@@ -545,8 +571,10 @@ if staged_gateway:
     if installed_gateway:
         old.add(installed_gateway)
 health = os.path.join(staging, "health-check.token")
-# A primary server's is the initial management token, which exists only once the ACL system began with it.
-if os.path.exists(health) and (secondary or bootstrapped):
+# A primary server's is the initial management token, which exists only once the ACL system began with it; from
+# Terraform's own token on, one of its generations that the apply script found resolving (or none: checked below).
+managed = os.path.exists(os.path.join(staging, "management-order"))
+if os.path.exists(health) and (secondary or bootstrapped) and not managed:
     new.add(open(health).read().split(":", 1)[1].strip())
 # The snapshot token a secondary's own settings deliver (the primary's comes from the ACL stack, where it exists).
 snapshot = os.path.join(staging, "snapshot.token")
@@ -560,6 +588,12 @@ PY
   # cannot be read) stops the deploy rather than skip the check.
   if ((status == 3)); then return 0; fi
   ((status == 0)) || fail "could not tell which tokens are new to this node; nothing was changed"
+  # A primary server none of whose management generations resolves (a new ACL system, a restored snapshot of another
+  # state) proves no token here: its checks fall back until the apply script makes the current generation.
+  if [[ -f "$staging/management-order" && "$management_resolved" == no ]]; then
+    wait_for 180 "a new token does not resolve in this datacenter yet; nothing was changed" new_tokens_resolve
+    return 0
+  fi
   tokens_must_resolve=yes
   wait_for 180 "a new token does not resolve in this datacenter yet (ACL replication from the primary: see /v1/acl/replication on a server here); nothing was changed" new_tokens_resolve
 }
@@ -921,6 +955,7 @@ refuse_turning_acls_off
 check_trust_continuity
 wait_for_new_tokens
 ensure_packages
+ensure_firewall_program
 secure_consul_directories
 mount_data_volume
 strip_management_token_if_bootstrapped
@@ -932,7 +967,8 @@ refresh_envoy_admin_firewall
 restart_changed_units
 remove_retired_paths
 choose_management_token_after_start
+ensure_management_token
 wait_until_node_healthy
-converge_management_token
+retire_older_management_tokens
 record_acl_bootstrap
 log "node converged (${NODE_ROLE})"
