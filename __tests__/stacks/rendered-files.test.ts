@@ -4,7 +4,7 @@ import {
   itWithTool,
   shellcheck,
   systemdExposure,
-  validateCloudConfig,
+  validateCloudConfigs,
   validateSystemdUnits,
 } from "../support/validators";
 
@@ -42,9 +42,8 @@ describe("rendered node files", () => {
   const cloudConfigs = distinct("/cloud-config.yaml");
   itWithTool("cloud-init", `every cloud-config passes cloud-init schema (${cloudConfigs.length} distinct)`, () => {
     expect(cloudConfigs.length).toBeGreaterThan(1);
-    const problems = cloudConfigs.flatMap(([path, content]) =>
-      validateCloudConfig(content).map((p) => `${path}: ${p}`),
-    );
+    const checked = validateCloudConfigs(cloudConfigs.map(([, content]) => content));
+    const problems = cloudConfigs.flatMap(([path], index) => checked[index].map((p) => `${path}: ${p}`));
     expect(problems).toEqual([]);
   });
 
