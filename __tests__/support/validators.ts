@@ -306,21 +306,41 @@ function addStub(root: string, executable: string): void {
 }
 
 /**
- * ShellCheck findings for a script, one per line in gcc format (`script:line:column: severity: message
- * [SCxxxx]`). An empty array means clean.
+ * ShellCheck findings for each script, one per line in gcc format (`script:line:column: severity: message
+ * [SCxxxx]`). An empty array means clean. One shellcheck process checks them all (it checks each file on its
+ * own); each script is its own file named `script`, in a folder of its own.
  */
-export function shellcheck(script: string, shell: "bash" | "sh" = "bash"): string[] {
+export function shellchecks(scripts: readonly string[], shell: "bash" | "sh" = "bash"): string[][] {
+  if (scripts.length === 0) return [];
   return withTempDir((directory) => {
-    const file = join(directory, "script");
-    writeFileSync(file, script);
+    const files = scripts.map((script, index) => {
+      mkdirSync(join(directory, `${index}`));
+      writeFileSync(join(directory, `${index}`, "script"), script);
+      return `${index}/script`;
+    });
     // --norc: a .shellcheckrc in a parent of the temp directory must not change the verdict.
-    const result = run("shellcheck", ["--norc", `--shell=${shell}`, "--format=gcc", "script"], directory);
-    const findings = outputLines(`${result.stdout}\n${result.stderr}`);
-    // Exit status 1 means "found problems"; anything else non-zero is ShellCheck itself failing.
-    if (result.status !== 0 && findings.length === 0) findings.push(unexplainedFailure("shellcheck", result));
-    if (result.status !== 0 && result.status !== 1) findings.push(unexplainedFailure("shellcheck", result));
+    const result = run("shellcheck", ["--norc", `--shell=${shell}`, "--format=gcc", ...files], directory);
+    const lines = outputLines(`${result.stdout}\n${result.stderr}`);
+    const findings = files.map((file) =>
+      lines.filter((line) => line.startsWith(`${file}:`)).map((line) => line.slice(file.length - "script".length)),
+    );
+    const unattributed = lines.filter((line) => !files.some((file) => line.startsWith(`${file}:`)));
+    // Exit status 1 means "found problems"; anything else non-zero is ShellCheck itself failing, and output
+    // that names no script is a problem of them all.
+    for (const found of findings) {
+      found.push(...unattributed);
+      if (result.status !== 0 && result.status !== 1) found.push(unexplainedFailure("shellcheck", result));
+    }
+    if (result.status !== 0 && findings.every((found) => found.length === 0)) {
+      for (const found of findings) found.push(unexplainedFailure("shellcheck", result));
+    }
     return findings;
   });
+}
+
+/** ShellCheck findings for one script (see shellchecks). */
+export function shellcheck(script: string, shell: "bash" | "sh" = "bash"): string[] {
+  return shellchecks([script], shell)[0];
 }
 
 /**
