@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { COMMENT_MARKER } from "../scripts/plan-summary-lib";
-import { requireTool, shellcheck } from "./support/validators";
+import { requireTool, shellchecks } from "./support/validators";
 
 interface Step {
   readonly id?: string;
@@ -93,15 +93,15 @@ describe("workflows", () => {
         console.warn("shellcheck is not on PATH: run: scripts not checked");
         return;
       }
-      for (const step of allSteps(name)) {
-        if (step.run === undefined) continue;
-        // Expressions are replaced before the shell sees the script; a quoted word stands in for one.
-        const script = step.run.replace(/\$\{\{[^}]*\}\}/g, "EXPRESSION");
-        expect({ step: step.name ?? step.run, findings: shellcheck(script) }).toEqual({
+      const steps = allSteps(name).filter((step) => step.run !== undefined);
+      // Expressions are replaced before the shell sees the script; a quoted word stands in for one.
+      const findings = shellchecks(steps.map((step) => (step.run ?? "").replace(/\$\{\{[^}]*\}\}/g, "EXPRESSION")));
+      steps.forEach((step, index) => {
+        expect({ step: step.name ?? step.run, findings: findings[index] }).toEqual({
           step: step.name ?? step.run,
           findings: [],
         });
-      }
+      });
     });
 
     it("gives the token read access to contents and nothing more by default", () => {

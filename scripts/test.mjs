@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // `npm test`: the type-check, ESLint and Prettier run side by side (each mostly one core), then jest; the
 // first failure's output is shown and the exit status is non-zero. Tools are run from node_modules/.bin
-// directly, not through nested `npm run`.
+// directly, not through nested `npm run`. ESLint and Prettier keep a cache in .cache/ (gitignored), keyed on
+// each file's content and their configuration, so that a run after an edit checks only what changed: every rule
+// of this ESLint configuration reads one file alone (no type information), and Prettier formats files one by one.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 const bin = (name) => join("node_modules", ".bin", name);
 const checks = [
   ["tsc", [bin("tsc"), "-p", "."]],
-  ["eslint", [bin("eslint"), "."]],
-  ["prettier", [bin("prettier"), "--check", "."]],
+  ["eslint", [bin("eslint"), "--cache", "--cache-strategy", "content", "--cache-location", ".cache/eslint/", "."]],
+  [
+    "prettier",
+    [bin("prettier"), "--check", "--cache", "--cache-strategy", "content", "--cache-location", ".cache/prettier", "."],
+  ],
 ];
 
 const results = await Promise.all(

@@ -2,9 +2,9 @@ import { exampleFiles } from "./../support/example";
 import { admittedToEnvoyAdmin as admitted } from "../support/firewall";
 import {
   itWithTool,
-  shellcheck,
+  shellchecks,
   systemdExposure,
-  validateCloudConfig,
+  validateCloudConfigs,
   validateSystemdUnits,
 } from "../support/validators";
 
@@ -42,9 +42,8 @@ describe("rendered node files", () => {
   const cloudConfigs = distinct("/cloud-config.yaml");
   itWithTool("cloud-init", `every cloud-config passes cloud-init schema (${cloudConfigs.length} distinct)`, () => {
     expect(cloudConfigs.length).toBeGreaterThan(1);
-    const problems = cloudConfigs.flatMap(([path, content]) =>
-      validateCloudConfig(content).map((p) => `${path}: ${p}`),
-    );
+    const checked = validateCloudConfigs(cloudConfigs.map(([, content]) => content));
+    const problems = cloudConfigs.flatMap(([path], index) => checked[index].map((p) => `${path}: ${p}`));
     expect(problems).toEqual([]);
   });
 
@@ -166,14 +165,18 @@ describe("rendered node files", () => {
   itWithTool("shellcheck", "every shell script and sourced environment file passes shellcheck", () => {
     const scripts = [...distinct("/node-apply.sh"), ...distinct("/consul-snapshot")];
     expect(scripts).toHaveLength(2);
-    const problems = scripts.flatMap(([path, content]) => shellcheck(content).map((p) => `${path}: ${p}`));
+    const checked = shellchecks(scripts.map(([, content]) => content));
+    const problems = scripts.flatMap(([path], index) => checked[index].map((p) => `${path}: ${p}`));
     // node.env is sourced by the script (hence SC2034); Terraform fills its references at apply time.
-    for (const [path, content] of [...distinct("/node.env"), ...distinct("/backup.env")]) {
-      const applied = content.replace(/\$\{[^}]*\}/g, "value-from-terraform");
-      problems.push(
-        ...shellcheck(`#!/bin/sh\n# shellcheck disable=SC2034\n${applied}`, "sh").map((p) => `${path}: ${p}`),
-      );
-    }
+    const environments = [...distinct("/node.env"), ...distinct("/backup.env")];
+    const checkedEnvironments = shellchecks(
+      environments.map(
+        ([, content]) =>
+          `#!/bin/sh\n# shellcheck disable=SC2034\n${content.replace(/\$\{[^}]*\}/g, "value-from-terraform")}`,
+      ),
+      "sh",
+    );
+    environments.forEach(([path], index) => problems.push(...checkedEnvironments[index].map((p) => `${path}: ${p}`)));
     expect(problems).toEqual([]);
   });
 

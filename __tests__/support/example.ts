@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 /** The example as the run's global setup synthesized it (support/global-setup.ts). */
@@ -49,4 +49,13 @@ export function exampleFiles(): Map<string, string> {
   };
   walk(join(outdir(), "nodes"));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * A copy of the example's output at `target`, as a previous synthesis by the app alone leaves it (the global
+ * setup wrote it with the app's own synthesizeFederation): tests that only need a previous output start from
+ * it instead of running the app again.
+ */
+export function copyExampleOutput(target: string): void {
+  cpSync(outdir(), target, { recursive: true });
 }

@@ -1,6 +1,6 @@
 import { renderSystemdUnit } from "../../constructs/bootstrap/systemd-unit";
 import { consulUnit, consulUnitText } from "./sample-units";
-import { itWithTool, shellcheck, validateSystemdUnits } from "./validators";
+import { itWithTool, shellcheck, shellchecks, validateSystemdUnits } from "./validators";
 
 describe("validateSystemdUnits", () => {
   const units = {
@@ -68,6 +68,16 @@ describe("shellcheck", () => {
   itWithTool("shellcheck", "passes a clean script, in bash and in sh mode", () => {
     expect(shellcheck('#!/bin/bash\nset -euo pipefail\ndir="$1"\nrm -rf "${dir:?}/cache"\n')).toEqual([]);
     expect(shellcheck('set -eu\ndir="$1"\nrm -rf "${dir:?}/cache"\n', "sh")).toEqual([]);
+  });
+
+  itWithTool("shellcheck", "keeps each script's findings its own when several are checked at once", () => {
+    const clean = '#!/bin/bash\nset -euo pipefail\ndir="$1"\nrm -rf "${dir:?}/cache"\n';
+    const unquoted = '#!/bin/bash\nset -euo pipefail\ndir="$1"\nrm -rf $dir/cache\n';
+    expect(shellchecks([clean, unquoted, clean])).toEqual([
+      [],
+      [expect.stringMatching(/^script:4:8: note: Double quote .* \[SC2086\]$/)],
+      [],
+    ]);
   });
 
   itWithTool("shellcheck", "applies the requested shell dialect", () => {

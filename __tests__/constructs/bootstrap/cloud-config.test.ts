@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { renderCloudConfig, type CloudConfig } from "../../../constructs/bootstrap/cloud-config";
-import { itWithTool, validateCloudConfig } from "../../support/validators";
+import { itWithTool, validateCloudConfig, validateCloudConfigs } from "../../support/validators";
 
 const sampleCloudConfig: CloudConfig = {
   package_update: true,
@@ -80,11 +80,17 @@ describe("renderCloudConfig", () => {
 
   itWithTool("cloud-init", "validator reports a wrong type, a deprecated key and a missing header", () => {
     const wrong = renderCloudConfig({ packages: 5 } as unknown as CloudConfig);
-    expect(validateCloudConfig(wrong)).toEqual([expect.stringMatching(/^error: packages: 5 is not of type 'array'/)]);
     const deprecated = renderCloudConfig({ apt_update: true } as unknown as CloudConfig);
-    expect(validateCloudConfig(deprecated)).toEqual([expect.stringMatching(/^deprecated: apt_update: DEPRECATED/)]);
-    expect(validateCloudConfig("packages: [curl]\n")).toEqual([
-      expect.stringMatching(/needs to begin with "#cloud-config"/),
+    // One batch, as the rendered files are checked: each document's problems stay its own.
+    const [wrongProblems, deprecatedProblems, headerlessProblems, validProblems] = validateCloudConfigs([
+      wrong,
+      deprecated,
+      "packages: [curl]\n",
+      text,
     ]);
+    expect(wrongProblems).toEqual([expect.stringMatching(/^error: packages: 5 is not of type 'array'/)]);
+    expect(deprecatedProblems).toEqual([expect.stringMatching(/^deprecated: apt_update: DEPRECATED/)]);
+    expect(headerlessProblems).toEqual([expect.stringMatching(/needs to begin with "#cloud-config"/)]);
+    expect(validProblems).toEqual([]);
   });
 });
