@@ -21,7 +21,7 @@ import { RESULT_PREFIX, type CaseResult } from "./case-protocol";
 import { generateFederationInput, REPO_ROOT } from "./generate-config";
 import { readStackShapes, totalEntries } from "./stack-shape";
 
-const TARGETS = { exampleVsBare: 1.5, scaling: 4 } as const;
+const TARGETS = { exampleVsBare: 1.5, scaling: 4, testSeconds: 20 } as const;
 
 interface Spread {
   readonly median: number;
@@ -53,6 +53,8 @@ function timeOnce(command: Command): number {
     cwd: REPO_ROOT,
     env: { ...process.env, CHECKPOINT_DISABLE: "1", ...command.env },
     encoding: "utf8",
+    // Jest's report of a whole run.
+    maxBuffer: 64 * 1024 * 1024,
   });
   const elapsed = performance.now() - start;
   if (result.status !== 0) throw new Error(`${command.argv.join(" ")} failed:\n${result.stdout}${result.stderr}`);
@@ -97,7 +99,13 @@ const fmt = (s: Spread, digits = 0) =>
   `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 function main(): void {
-  const { values } = parseArgs({ options: { runs: { type: "string" }, json: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: { runs: { type: "string" }, json: { type: "boolean" }, test: { type: "boolean" } },
+  });
+  if (values.test) {
+    benchTests(Number(values.runs ?? 3));
+    return;
+  }
   const runs = Number(values.runs ?? 7);
   const work = mkdtempSync(join(tmpdir(), "synth-bench-"));
   try {
@@ -172,6 +180,33 @@ function main(): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * `npm run bench -- --test`: `npm test` as a whole process (type-check, ESLint, Prettier, jest), after one warm-up
+ * run, against its absolute target. Runs one after another, since there is nothing to pair an absolute target with;
+ * the spread says how much the machine moved meanwhile.
+ */
+function benchTests(runs: number): void {
+  const command: Command = { argv: ["npm", "test", "--silent"] };
+  timeOnce(command);
+  const seconds: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    seconds.push(timeOnce(command) / 1000);
+    process.stderr.write(`  npm test ${run + 1}/${runs}: ${seconds[run].toFixed(1)} s\n`);
+  }
+  const result = spread(seconds);
+  const met = result.median <= TARGETS.testSeconds ? "met" : "missed";
+  process.stdout.write(
+    [
+      `${runs} runs of npm test after a warm-up; median (min–max)`,
+      "",
+      "| command | s | target |",
+      "| --- | ---: | --- |",
+      `| npm test | ${fmt(result, 1)} | ≤ ${TARGETS.testSeconds} s ${met} |`,
+      "",
+    ].join("\n"),
+  );
 }
 
 main();
