@@ -26,6 +26,23 @@ export function protectLocalState(federation: FederationConfig, outdir: string, 
   }
 }
 
+/** What a local state file lists of its resources; none for a file that is missing, empty or not state. */
+interface StateResource {
+  readonly mode?: unknown;
+  readonly type?: unknown;
+  readonly name?: unknown;
+  readonly instances?: unknown;
+}
+function stateResources(path: string): StateResource[] {
+  try {
+    const text = readFileSync(path, "utf8");
+    const resources = text.trim() === "" ? [] : (JSON.parse(text) as { resources?: unknown }).resources;
+    return Array.isArray(resources) ? (resources as StateResource[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * A local state file of a stack the app no longer makes that still holds resources: a datacenter whose entry was
  * deleted without being decommissioned first (cdktf never destroys a stack that left the app, so its VMs would run
@@ -45,16 +62,8 @@ export function orphanedLocalStateProblems(
     .map((file) => ({ file, stack: /^terraform\.(.+)\.tfstate$/.exec(file)?.[1] }))
     .filter((state): state is { file: string; stack: string } => !!state.stack && !stackNames.includes(state.stack))
     .flatMap(({ file, stack }) => {
-      let resources: unknown;
-      try {
-        const text = readFileSync(join(folder, file), "utf8");
-        resources = text.trim() === "" ? [] : (JSON.parse(text) as { resources?: unknown }).resources;
-      } catch {
-        return [];
-      }
-      const managed = Array.isArray(resources)
-        ? resources.filter((resource) => (resource as { mode?: unknown }).mode === "managed").length
-        : 0;
+      const resources = stateResources(join(folder, file));
+      const managed = resources.filter((resource) => resource.mode === "managed").length;
       if (managed === 0) return [];
       return [
         `datacenters: ${basename(file)} still holds ${managed} resources of the stack ${stack}, which this configuration no longer makes, so they would run on, orphaned (put the datacenter's entry back as it was with decommission: true and deploy, then delete the entry; README "Removing a datacenter")`,
@@ -71,17 +80,10 @@ export function orphanedLocalStateProblems(
 export function lowerTerraformTokenProblems(federation: FederationConfig, outdir: string, primary: string): string[] {
   if (federation.state.backend !== "local") return [];
   const path = resolve(join(outdir, "stacks", primary), localStatePath(primary));
-  let resources: unknown;
-  try {
-    const text = readFileSync(path, "utf8");
-    resources = text.trim() === "" ? [] : (JSON.parse(text) as { resources?: unknown }).resources;
-  } catch {
-    return [];
-  }
-  const made = (Array.isArray(resources) ? resources : [])
-    .filter((resource: { type?: unknown; instances?: unknown }) => resource.type === "random_uuid")
-    .filter((resource: { instances?: unknown }) => Array.isArray(resource.instances) && resource.instances.length > 0)
-    .map((resource: { name?: unknown }) => terraformTokenGenerationOf(String(resource.name)))
+  const made = stateResources(path)
+    .filter((resource) => resource.type === "random_uuid")
+    .filter((resource) => Array.isArray(resource.instances) && resource.instances.length > 0)
+    .map((resource) => terraformTokenGenerationOf(String(resource.name)))
     .filter((generation): generation is number => generation !== undefined);
   const highest = Math.max(0, ...made);
   const configured = federation.rotation.terraformToken;

@@ -4,6 +4,7 @@ import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { terraformTokenResourceId } from "../../domain/terraform-token";
 import { CertificateAuthority, CertificateValidity } from "../tls/certificate-authority";
+import type { ManagementTokenGeneration } from "./management-token";
 
 export interface FederationSecretsProps {
   /** How long the CA's certificate lives and when it is issued again. */
@@ -17,12 +18,6 @@ export interface FederationSecretsProps {
    * generation has a random secret of its own (see domain/terraform-token.ts).
    */
   readonly terraformTokenRotation: number;
-}
-
-/** A generation of Terraform's management token and its secret (sensitive). */
-export interface TerraformTokenGeneration {
-  readonly generation: number;
-  readonly secret: string;
 }
 
 /** The common name of a CA generation's certificate: the first keeps the name it always had. */
@@ -55,7 +50,7 @@ export class FederationSecrets extends Construct {
   /** The management token Terraform and the federation's scripts use: the current generation's secret. Sensitive. */
   readonly terraformToken: string;
   /** Every generation from the current one down to 1 (none at 0), newest first: what the servers may try. */
-  readonly terraformTokenGenerations: readonly TerraformTokenGeneration[];
+  readonly terraformTokenGenerations: readonly ManagementTokenGeneration[];
 
   constructor(scope: Construct, id: string, props: FederationSecretsProps) {
     super(scope, id);

@@ -9,7 +9,7 @@ export interface ManagementTokenGeneration {
 
 /**
  * What a primary server's apply script needs to make the current generation of the management token Terraform
- * uses, and to delete the older ones (node-apply.sh, converge_management_token).
+ * uses, and to delete the older ones (node-apply.sh: ensure_management_token, retire_older_management_tokens).
  */
 export interface ManagementTokenProps {
   /** The generation to make: every generation below it is deleted once it exists. */
