@@ -12,6 +12,8 @@ export const NODE_PATHS = {
   gatewayEnvironment: "/etc/consul.d/mesh-gateway.env",
   /** Gateways: the nftables rules that keep Envoy's admin listener to root and Envoy's own user (JSON ruleset). */
   envoyAdminFirewall: "/etc/consul.d/envoy-admin-firewall.json",
+  /** Gateways: loads that firewall again whenever nftables.service (re)loads or flushes its rule set. */
+  nftablesDropIn: "/etc/systemd/system/nftables.service.d/consul-envoy-admin-firewall.conf",
   resolvedDropIn: "/etc/systemd/resolved.conf.d/consul.conf",
   dataDir: "/opt/consul",
   /** On a server's data volume once the ACL system holds the initial management token: no file keeps it after. */

@@ -119,15 +119,24 @@ describe("rendered node files", () => {
       // Loaded again whenever nftables.service (re)loads a rule set that may begin with `flush ruleset`.
       const again = (files.get(`${gateway}/consul-envoy-admin-firewall.service`) ?? "").split("\n");
       for (const line of [
-        "PartOf=nftables.service",
-        "ReloadPropagatedFrom=nftables.service",
-        "ExecReload=/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
         "After=nftables.service",
         "ExecStart=/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
         "WantedBy=multi-user.target",
-        "WantedBy=nftables.service",
       ])
         expect({ line, present: again.includes(line) }).toEqual({ line, present: true });
+      // nftables.service's start and reload load a rule set that usually flushes everything, its stop flushes it.
+      expect(files.get(`${gateway}/nftables-consul-envoy-admin-firewall.conf`)).toBe(
+        [
+          "[Service]",
+          "ExecStartPost=-/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
+          "ExecReload=-/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
+          "ExecStopPost=-/usr/sbin/nft --json --file /etc/consul.d/envoy-admin-firewall.json",
+          "",
+        ].join("\n"),
+      );
+      expect(manifest.split("\n")).toContain(
+        "0644\troot\troot\tnftables-consul-envoy-admin-firewall.conf\t/etc/systemd/system/nftables.service.d/consul-envoy-admin-firewall.conf\t-\t-",
+      );
       expect(files.get(`${gateway}/node.env`)).toContain(
         "NODE_UNITS=consul.service,consul-envoy-admin-firewall.service,consul-mesh-gateway.service\n",
       );

@@ -15,6 +15,7 @@ import {
   envoyAdminFirewall,
   envoyAdminFirewallUnit,
   meshGatewayUnit,
+  nftablesServiceDropIn,
   nodeEnvironment,
 } from "./system-files";
 
@@ -101,6 +102,12 @@ export class MeshGatewayNode extends Construct {
           `/etc/systemd/system/${ENVOY_ADMIN_FIREWALL_UNIT}`,
           renderSystemdUnit(envoyAdminFirewallUnit()),
           { restarts: [ENVOY_ADMIN_FIREWALL_UNIT] },
+        ),
+        // Read by systemd at the daemon-reload that installing files ends with; nothing restarts for it.
+        nodeFile.installed(
+          "nftables-consul-envoy-admin-firewall.conf",
+          NODE_PATHS.nftablesDropIn,
+          nftablesServiceDropIn(),
         ),
         nodeFile.installed(
           "mesh-gateway.env",

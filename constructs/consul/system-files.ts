@@ -285,11 +285,8 @@ export function envoyAdminFirewall(): NftablesRuleset {
 const loadEnvoyAdminFirewall = `${NFT_PROGRAM} --json --file ${NODE_PATHS.envoyAdminFirewall}`;
 
 /**
- * Loads the firewall of Envoy's admin interface at boot and again whenever nftables.service starts, restarts or
- * reloads: that service's rule set usually begins with `flush ruleset` (Debian's /etc/nftables.conf), which would
- * take the table away until Envoy's next start. PartOf= restarts this unit with it, ReloadPropagatedFrom= reloads it
- * with it (systemd.unit(5)), After= runs it once that is done. A rule set loaded outside systemd (`nft -f` by hand,
- * configuration management) still drops it until the next delivery or start of Envoy.
+ * Loads the firewall of Envoy's admin interface at boot, whether or not nftables.service runs (Debian's package ships
+ * it disabled), after it if it does.
  */
 export function envoyAdminFirewallUnit(): SystemdUnit {
   return {
@@ -298,18 +295,28 @@ export function envoyAdminFirewallUnit(): SystemdUnit {
         "Firewall of Envoy's admin interface (root and consul-envoy only), managed by consul-federation-openstack",
       Documentation: "man:nft(8)",
       After: "nftables.service",
-      PartOf: "nftables.service",
-      ReloadPropagatedFrom: "nftables.service",
       Before: MESH_GATEWAY_UNIT,
     },
     Service: {
       Type: "oneshot",
       RemainAfterExit: true,
       ExecStart: loadEnvoyAdminFirewall,
-      ExecReload: loadEnvoyAdminFirewall,
     },
-    Install: { WantedBy: ["multi-user.target", "nftables.service"] },
+    Install: { WantedBy: "multi-user.target" },
   };
+}
+
+/**
+ * A drop-in for nftables.service: its start and reload load /etc/nftables.conf, which usually begins with
+ * `flush ruleset`, and its stop flushes the rule set (Debian's unit), each of which would take the firewall of Envoy's
+ * admin interface away while Envoy runs on. So the firewall is loaded again after each ("-": a gateway without Envoy
+ * yet has no rule file to load; systemd.service(5): ExecStartPost=, ExecReload= add to the unit's list, ExecStopPost=).
+ * A rule set loaded outside systemd (`nft -f` by hand, configuration management) still drops it until the next
+ * delivery or start of Envoy.
+ */
+export function nftablesServiceDropIn(): string {
+  const load = `-${loadEnvoyAdminFirewall}`;
+  return renderSystemdConfig({ Service: { ExecStartPost: load, ExecReload: load, ExecStopPost: load } });
 }
 
 export function meshGatewayUnit(envoyLogLevel: string): SystemdUnit {

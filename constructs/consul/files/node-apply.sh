@@ -199,9 +199,10 @@ ensure_packages() {
 # installed by hand, so that removing what depended on it does not take it away. After the checks that may refuse
 # the change, with the package lists that know the repositories converged before.
 ensure_firewall_program() {
-  [[ -n "${FIREWALL_PACKAGE:-}" && ! -e "$root${FIREWALL_PROGRAM:?}" ]] || return 0
-  install_packages "$FIREWALL_PACKAGE"
-  apt-mark manual "$FIREWALL_PACKAGE" >/dev/null
+  [[ -n "${FIREWALL_PACKAGE:-}" ]] || return 0
+  if [[ ! -e "$root${FIREWALL_PROGRAM:?}" ]]; then install_packages "$FIREWALL_PACKAGE"; fi
+  # Also where the image brought it in as a dependency of something else: autoremove must not take it.
+  apt-mark manual "$FIREWALL_PACKAGE" >/dev/null 2>&1 || true
 }
 
 # Consul's package re-owns /etc/consul.d for the consul user on every install and upgrade, and makes
@@ -402,15 +403,18 @@ delete_token_of() {
 # reads acl.tokens.initial_management only at start, and whenever it takes leadership it creates that token again
 # if it is missing (initializeACLs in agent/consul/leader.go). /v1/agent/self shows a secret as "hidden" when set
 # (agent/config/runtime.go, Sanitized); an answer without the key counts as holding it.
+holders=
 no_server_holds_initial_management() {
   local address
+  holders=
   while read -r address; do
     [[ -n "$address" ]] || continue
     curl -fsS --max-time 10 --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-current.header" \
       "https://$address:${CONSUL_HTTPS_ADDR##*:}/v1/agent/self" 2>/dev/null |
       python3 -c 'import json, sys; sys.exit(1 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") else 0)' ||
-      return 1
+      holders+="${holders:+ }$address"
   done <"$staging/management-servers"
+  [[ -z "$holders" ]]
 }
 
 # Right after this server (re)starts, once its datacenter has a leader: the current generation exists, made through
@@ -467,14 +471,16 @@ ensure_management_token() {
 # Once this server is healthy, with the current generation: every older one is deleted, the initial management token
 # only once no server of the datacenter holds it in memory (the last server stops the deploy while one does).
 retire_older_management_tokens() {
-  [[ -f "$staging/management-order" && "$management_resolved" == yes ]] || return 0
+  [[ -f "$staging/management-order" ]] || return 0
   local generation current="$staging/management-current.header" older header
   generation=$(cat "$staging/management-generation")
   token_resolves "$current" || return 0
+  # Whichever server made it: a reset index left here would open the bootstrap again to a snapshot with the same index.
+  rm -f "$root$DATA_DIR/acl-bootstrap-reset"
   while read -r older header; do
     if [[ "$older" == "$generation" ]] || ! token_resolves "$header"; then continue; fi
     if [[ "$older" == 0 ]] && ! no_server_holds_initial_management; then
-      [[ "${WAIT_FOR_LEADER:-no}" == no ]] || fail "the initial management token cannot be deleted: a server of this datacenter still holds it in memory or did not answer (every server restarts once for it in this deploy; see journalctl -u consul there), so it would come back; deploy again once every server runs"
+      [[ "${WAIT_FOR_LEADER:-no}" == no ]] || fail "the initial management token cannot be deleted: the server(s) at $holders still hold it in memory or did not answer, and would make it again when they lead. Restart each there, one at a time, once the others are healthy (sudo systemctl restart consul), then deploy again"
       log "kept the initial management token for now: a server of this datacenter still holds it in memory; the datacenter's last server deletes it"
       continue
     fi
@@ -488,9 +494,21 @@ retire_older_management_tokens() {
 # like any restart), so that the datacenter's last server can delete the token for good.
 shed_initial_management_from_memory() {
   [[ -f "$staging/management-order" ]] && systemctl is-active --quiet consul.service || return 0
+  # Only while the token exists: once it is gone, nothing here depends on how the agent reports it.
+  token_resolves "$staging/management-0.header" || return 0
+  # Fail closed: an agent that does not say it is without the token restarts (a missing answer included).
   if api /v1/agent/self -H @"$staging/health-check.token" |
-    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") else 1)'; then
-    log "the agent holds the initial management token in memory (read at its start): restarting it without"
+    python3 -c '
+import json, sys
+try:
+    held = json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") != ""
+except (ValueError, KeyError, TypeError, AttributeError):
+    held = True
+sys.exit(0 if held else 1)'; then
+    log "the agent may hold the initial management token in memory (read at its start): restarting it without"
+    changed_units+=(consul.service)
+  elif [[ "${PIPESTATUS[0]}" != 0 ]]; then
+    log "the agent did not say whether it holds the initial management token in memory: restarting it without"
     changed_units+=(consul.service)
   fi
 }
