@@ -1191,18 +1191,28 @@ answer(500, "unexpected " + method + " " + url)
 PY
 `;
 
-  function apply(generation: number, state: AclState, options: { node?: string } = {}) {
+  /** node-apply.sh on a primary server against Consul's ACL API in `state` (the rest answered as healthy). */
+  function applyAgainst(
+    staged: Record<string, string>,
+    state: AclState,
+    options: { existing?: Record<string, string>; existingPermissions?: Record<string, string> } = {},
+  ) {
     const curl = healthyStubs().curl as { when: { match: string }[] };
-    const run = runNodeScript({
+    return runNodeScript({
       script: SCRIPT,
       scriptName: "node-apply.sh",
-      staged: stagedAt(generation, options.node),
-      existing: existingServer,
+      staged,
+      existing: { ...existingServer, ...options.existing },
+      existingPermissions: options.existingPermissions,
       stubs: healthyStubs({
         "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
       }),
       scriptedStubs: { curl: aclCurl(state) },
     });
+  }
+
+  function apply(generation: number, state: AclState, options: { node?: string } = {}) {
+    const run = applyAgainst(stagedAt(generation, options.node), state);
     const after = existsSync(join(run.harness, "acl.json"))
       ? (JSON.parse(readFileSync(join(run.harness, "acl.json"), "utf8")) as AclState)
       : state;
@@ -1245,27 +1255,20 @@ PY
       .split("\n")
       .filter(Boolean)
       .map((line) => line.split("\t"));
-    const curl = healthyStubs().curl as { when: { match: string }[] };
     const applyWith = (holders: string[], silent: string[] = []) =>
-      runNodeScript({
-        script: SCRIPT,
-        scriptName: "node-apply.sh",
+      applyAgainst(
         staged,
-        existing: {
-          ...existingServer,
-          ...Object.fromEntries(installed.map(([, , , name, destination]) => [destination, staged[name]])),
+        { tokens: initial, bootstrapped: true, holders, silent },
+        {
+          existing: Object.fromEntries(installed.map(([, , , name, destination]) => [destination, staged[name]])),
+          existingPermissions: Object.fromEntries(
+            installed.map(([mode, owner, group, , destination]) => [
+              destination,
+              `${mode.replace(/^0/, "")} ${owner} ${group}`,
+            ]),
+          ),
         },
-        existingPermissions: Object.fromEntries(
-          installed.map(([mode, owner, group, , destination]) => [
-            destination,
-            `${mode.replace(/^0/, "")} ${owner} ${group}`,
-          ]),
-        ),
-        stubs: healthyStubs({
-          "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
-        }),
-        scriptedStubs: { curl: aclCurl({ tokens: initial, bootstrapped: true, holders, silent }) },
-      });
+      );
     const holding = applyWith(["127.0.0.1"]);
     expect(holding.status).toBe(0);
     expect(holding.stderr).toContain("the agent may hold the initial management token in memory");
@@ -1323,23 +1326,18 @@ PY
   it("after a restore from another state's snapshot, bootstraps the current generation with the reset index", () => {
     const other = { "99999999-9999-4999-8999-999999999999": { AccessorID: "x", Description: "the old federation's" } };
     const staged = stagedAt(2, "prod1-server-1");
-    const curl = healthyStubs().curl as { when: { match: string }[] };
-    const run = runNodeScript({
-      script: SCRIPT,
-      scriptName: "node-apply.sh",
+    // A running member, bootstrapped before (the marker), with the reset index the README says to write.
+    const run = applyAgainst(
       staged,
-      // A running member, bootstrapped before (the marker), with the reset index the README says to write.
-      existing: {
-        ...existingServer,
-        "/opt/consul/.consul-federation-acl-bootstrapped": "",
-        "/opt/consul/acl-bootstrap-reset": "12\n",
-        "/etc/consul.d/consul.json": staged["consul.json"],
+      { tokens: other, bootstrapped: true, holders: [] },
+      {
+        existing: {
+          "/opt/consul/.consul-federation-acl-bootstrapped": "",
+          "/opt/consul/acl-bootstrap-reset": "12\n",
+          "/etc/consul.d/consul.json": staged["consul.json"],
+        },
       },
-      stubs: healthyStubs({
-        "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
-      }),
-      scriptedStubs: { curl: aclCurl({ tokens: other, bootstrapped: true, holders: [] }) },
-    });
+    );
     expect(run.stderr).not.toContain("a new token does not resolve");
     expect(run.status).toBe(0);
     expect(run.stderr).toContain("bootstrapped the ACL system with Terraform's management token (generation 2)");
@@ -1348,17 +1346,11 @@ PY
 
   it("a delivery retried on a new ACL system (ACLs on, never bootstrapped) bootstraps before its health check", () => {
     const staged = stagedAt(1);
-    const curl = healthyStubs().curl as { when: { match: string }[] };
-    const run = runNodeScript({
-      script: SCRIPT,
-      scriptName: "node-apply.sh",
+    const run = applyAgainst(
       staged,
-      existing: { ...existingServer, "/etc/consul.d/consul.json": staged["consul.json"] },
-      stubs: healthyStubs({
-        "curl-default": { when: [{ match: "autopilot/health", stdout: "200", body: primaryHealthy }, ...curl.when] },
-      }),
-      scriptedStubs: { curl: aclCurl({ tokens: {}, bootstrapped: false, holders: [] }) },
-    });
+      { tokens: {}, bootstrapped: false, holders: [] },
+      { existing: { "/etc/consul.d/consul.json": staged["consul.json"] } },
+    );
     expect(run.status).toBe(0);
     const bootstrap = indexOf(run.calls, /\/v1\/acl\/bootstrap$/);
     const lastHealth = run.calls.map((call) => /autopilot\/health/.test(call)).lastIndexOf(true);
