@@ -32,7 +32,7 @@ function apiAddress(scope: Construct, primary: DatacenterStack): string {
 
 /**
  * The primary's ACL layer, applied once its servers run: every policy and token of the federation
- * (managed with the primary's initial management token over HTTPS, CA pinned), the agent tokens of
+ * (managed with Terraform's management token over HTTPS, CA pinned; see domain/terraform-token.ts), the agent tokens of
  * the primary's servers handed to the running agents, and the proxy-defaults entry.
  */
 export class PrimaryAclStack extends TerraformStack {

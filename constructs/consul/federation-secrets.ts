@@ -44,7 +44,7 @@ export class FederationSecrets extends Construct {
   readonly gossipKey: string;
   /**
    * The primary's `acl.tokens.initial_management`: bootstraps the ACL system without a manual
-   * `consul acl bootstrap`, and is the token Terraform manages every ACL object with. Sensitive.
+   * `consul acl bootstrap`; Terraform manages every ACL object with it while `rotation.terraformToken` is 0. Sensitive.
    */
   readonly initialManagementToken: string;
   /** The management token Terraform and the federation's scripts use: the current generation's secret. Sensitive. */
