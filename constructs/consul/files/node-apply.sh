@@ -399,20 +399,33 @@ delete_token_of() {
   api "/v1/acl/token/$accessor" -X DELETE -H @"$staging/management-current.header" >/dev/null
 }
 
-# Whether every server of the datacenter answers and none holds the initial management token in memory: a server
-# reads acl.tokens.initial_management only at start, and whenever it takes leadership it creates that token again
-# if it is missing (initializeACLs in agent/consul/leader.go). /v1/agent/self shows a secret as "hidden" when set
-# (agent/config/runtime.go, Sanitized); an answer without the key counts as holding it.
+# Whether the agent at an address may hold the initial management token in memory: a server reads
+# acl.tokens.initial_management only at start, and whenever it takes leadership it creates that token again if it is
+# missing (initializeACLs in agent/consul/leader.go). /v1/agent/self shows a secret as "hidden" when set
+# (agent/config/runtime.go, Sanitized). Fails closed: no answer, or an answer without the key, counts as holding it.
+may_hold_initial_management() {
+  local address=$1 header=$2 self
+  self=$(curl -fsS --max-time 10 --cacert "$root$CONSUL_CA_FILE" -H @"$header" \
+    "https://$address:${CONSUL_HTTPS_ADDR##*:}/v1/agent/self" 2>/dev/null) || return 0
+  python3 -c '
+import json, sys
+try:
+    held = json.loads(sys.argv[1])["DebugConfig"].get("ACLInitialManagementToken", "unknown") != ""
+except (ValueError, KeyError, TypeError, AttributeError):
+    held = True
+sys.exit(0 if held else 1)' "$self"
+}
+
+# Whether no server of the datacenter may hold it; those that may are named in $holders.
 holders=
 no_server_holds_initial_management() {
   local address
   holders=
   while read -r address; do
     [[ -n "$address" ]] || continue
-    curl -fsS --max-time 10 --cacert "$root$CONSUL_CA_FILE" -H @"$staging/management-current.header" \
-      "https://$address:${CONSUL_HTTPS_ADDR##*:}/v1/agent/self" 2>/dev/null |
-      python3 -c 'import json, sys; sys.exit(1 if json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") else 0)' ||
+    if may_hold_initial_management "$address" "$staging/management-current.header"; then
       holders+="${holders:+ }$address"
+    fi
   done <"$staging/management-servers"
   [[ -z "$holders" ]]
 }
@@ -496,19 +509,8 @@ shed_initial_management_from_memory() {
   [[ -f "$staging/management-order" ]] && systemctl is-active --quiet consul.service || return 0
   # Only while the token exists: once it is gone, nothing here depends on how the agent reports it.
   token_resolves "$staging/management-0.header" || return 0
-  # Fail closed: an agent that does not say it is without the token restarts (a missing answer included).
-  if api /v1/agent/self -H @"$staging/health-check.token" |
-    python3 -c '
-import json, sys
-try:
-    held = json.load(sys.stdin)["DebugConfig"].get("ACLInitialManagementToken", "unknown") != ""
-except (ValueError, KeyError, TypeError, AttributeError):
-    held = True
-sys.exit(0 if held else 1)'; then
-    log "the agent may hold the initial management token in memory (read at its start): restarting it without"
-    changed_units+=(consul.service)
-  elif [[ "${PIPESTATUS[0]}" != 0 ]]; then
-    log "the agent did not say whether it holds the initial management token in memory: restarting it without"
+  if may_hold_initial_management "${CONSUL_HTTPS_ADDR%:*}" "$staging/health-check.token"; then
+    log "the agent may hold the initial management token in memory (read at its start), or did not say: restarting it without"
     changed_units+=(consul.service)
   fi
 }
