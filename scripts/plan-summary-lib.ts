@@ -4,7 +4,7 @@
  * through `redactSecrets` as well, for secrets that reach a plan unmarked. Pure functions only: the CLI
  * (`plan-summary.ts`) does the file reading, so everything here is unit-tested.
  */
-import { TERRAFORM_TOKEN_KEY } from "../domain/terraform-token";
+import { terraformTokenGenerationOf } from "../domain/terraform-token";
 import {
   actionPhrase,
   changedAttributes,
@@ -207,7 +207,9 @@ export function isRaftCritical(action: ResourceAction): boolean {
  * synthesis can refuse only with local state): Consul still uses it, and no secret made anew replaces it.
  */
 export function losesManagementSecret(action: ResourceAction): boolean {
-  return action.type === "random_uuid" && new RegExp(`[_.]${TERRAFORM_TOKEN_KEY}-\\d+_`).test(action.address);
+  // The resource's name, as the primary's state also gives it: `<type>.<name>`.
+  const name = action.address.slice(action.address.lastIndexOf(".") + 1);
+  return action.type === "random_uuid" && terraformTokenGenerationOf(name) !== undefined;
 }
 
 function code(text: string): string {

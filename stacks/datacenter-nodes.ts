@@ -116,6 +116,8 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
   const aclBootstrap: AclBootstrap = bootstrapsFromConfiguration(plan.config.rotation.terraformToken)
     ? "configuration"
     : "api";
+  // The same for every server of the datacenter.
+  const management = managementToken(ctx);
   const secondary = datacenter.role === "secondary";
   const servers: ConsulServerNode[] = [];
   for (const node of datacenter.servers) {
@@ -142,7 +144,7 @@ export function addServers(scope: Construct, ctx: NodeGroupContext): ConsulServe
         },
         waitForLeader: node.index === datacenter.servers.length - 1,
         healthCheckToken: tokens.applyScript,
-        managementToken: managementToken(ctx),
+        managementToken: management,
         backup: ctx.snapshots && {
           ...backupSchedule(plan.config),
           container: ctx.snapshots.container,
